@@ -1,0 +1,3 @@
+"""agentstate: Vonage Contact Center agent states for supervisors, in Slack."""
+
+__all__: list[str] = []

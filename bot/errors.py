@@ -1,0 +1,124 @@
+"""One exception tree for the whole bot.
+
+    AgentstateError
+    ├── ConfigError            a setting is missing or invalid (startup; exit code 2)
+    ├── UserError              bad input; carries the friendly reply and an optional hint
+    │   ├── UnknownAgent       no agent matches; may carry "did you mean" suggestions
+    │   ├── AmbiguousAgent     several agents match; carries the choices
+    │   └── UnknownTeam        no team matches; may carry suggestions
+    └── VccError               talking to VCC failed (mapped in vcc.client only)
+        ├── VccAuthError       token refused, or 401/403 after one refresh
+        ├── VccRequestError    400 and other 4xx: VCC rejected what we asked
+        ├── VccRateLimited     429 still after the bounded retries
+        ├── VccUnavailable     5xx, timeouts, connection errors after retries
+        └── VccBadResponse     malformed JSON or a payload that is not the documented shape
+
+`handle()` turns every one of these into a friendly reply; nothing above it raises to Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AgentstateError",
+    "AmbiguousAgent",
+    "Choice",
+    "ConfigError",
+    "UnknownAgent",
+    "UnknownTeam",
+    "UserError",
+    "VccAuthError",
+    "VccBadResponse",
+    "VccError",
+    "VccRateLimited",
+    "VccRequestError",
+    "VccUnavailable",
+]
+
+
+class AgentstateError(Exception):
+    """Base of every error the bot raises on purpose."""
+
+
+class ConfigError(AgentstateError):
+    """A setting is missing or invalid. `variable` names the environment variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+class UserError(AgentstateError):
+    """Bad input. `message` is what the user sees; `hint` suggests what to type instead."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One candidate in a "did you mean" or "which one" answer."""
+
+    id: str
+    label: str
+
+
+class UnknownAgent(UserError):
+    """No agent matches the text; `suggestions` are near misses, best first."""
+
+    def __init__(self, query: str, suggestions: Sequence[Choice] = ()) -> None:
+        hint = "Try `teams` to see who is on each team."
+        super().__init__(f"I couldn't find an agent called “{query}”.", hint)
+        self.query = query
+        self.suggestions = tuple(suggestions)
+
+
+class AmbiguousAgent(UserError):
+    """Several agents match the text equally; `choices` lists them."""
+
+    def __init__(self, query: str, choices: Sequence[Choice]) -> None:
+        super().__init__(f"“{query}” matches {len(choices)} agents. Which one?")
+        self.query = query
+        self.choices = tuple(choices)
+
+
+class UnknownTeam(UserError):
+    """No team matches the text; `suggestions` are near misses, best first."""
+
+    def __init__(self, query: str, suggestions: Sequence[Choice] = ()) -> None:
+        super().__init__(f"I couldn't find a team called “{query}”.", "Try `teams` for the list.")
+        self.query = query
+        self.suggestions = tuple(suggestions)
+
+
+class VccError(AgentstateError):
+    """Talking to VCC failed. `status` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class VccAuthError(VccError):
+    """VCC refused our credentials or token."""
+
+
+class VccRequestError(VccError):
+    """VCC rejected the request (400 or another 4xx)."""
+
+
+class VccRateLimited(VccError):
+    """VCC kept answering 429 after the bounded retries."""
+
+
+class VccUnavailable(VccError):
+    """VCC did not answer usefully: 5xx, timeout or connection failure after retries."""
+
+
+class VccBadResponse(VccError):
+    """VCC answered with something that is not the documented JSON."""
