@@ -11,7 +11,15 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import AliasPath, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasPath,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AgentState",
@@ -172,11 +180,18 @@ class AgentStatus(_Wire):
 
 
 class Token(_Wire):
-    """OAuth token response; only `access_token` and `expires_in` are relied on."""
+    """OAuth token response; only `access_token` and `expires_in` are relied on.
 
-    access_token: str
+    Validation errors never echo the input: it holds the access token.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, populate_by_name=True, extra="ignore", hide_input_in_errors=True
+    )
+
+    access_token: str = Field(repr=False)
     expires_in: int = 7200
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105  # the OAuth token type name, not a secret
     scope: str | None = None
 
 
@@ -188,7 +203,9 @@ class User(_Wire):
     active: bool = True
     agent_id: str | None = Field(
         None,
-        validation_alias=AliasPath("userAccountConfiguration", "agentConfiguration", "agentDisplayId"),
+        validation_alias=AliasPath(
+            "userAccountConfiguration", "agentConfiguration", "agentDisplayId"
+        ),
     )
 
 
