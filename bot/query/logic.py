@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.commands import LastSpan, OnDay, Window
@@ -197,8 +197,9 @@ def day_start(now: datetime, zone: ZoneInfo, days_ago: int = 0) -> datetime:
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    # Midnight exists in every IANA zone's DST rules we serve; zoneinfo maps it to UTC right.
-    return datetime.combine(day, time(), tzinfo=zone)
+    # Converted to UTC at once: Python subtracts two times of the same zone as wall-clock
+    # times, which would make every DST-change day 24 h long.
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 def resolve_window(

@@ -1,0 +1,96 @@
+"""commands.parse: the text after /agentstate becomes a typed command or a friendly UserError."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.commands import (
+    COMMANDS,
+    AgentCmd,
+    Help,
+    HistoryCmd,
+    LastSpan,
+    OnDay,
+    TeamCmd,
+    Teams,
+    Who,
+    parse,
+)
+from bot.errors import UserError
+from bot.vcc.models import State
+
+
+class TestParse:
+    @pytest.mark.parametrize("text", ["", "   ", "help", "HELP", "?"])
+    def test_help(self, text: str) -> None:
+        """Nothing, or help in any case, asks for help."""
+        assert parse(text) == Help()
+
+    def test_teams_and_team(self) -> None:
+        """`teams` lists teams; `team <name>` keeps the whole name, spaces folded."""
+        assert parse("teams") == Teams()
+        assert parse("team   Billing   Support") == TeamCmd("Billing Support")
+
+    def test_agent_by_name_or_id(self) -> None:
+        """Anything else is an agent: a name with spaces, or an ID."""
+        assert parse("Priya Natarajan") == AgentCmd("Priya Natarajan")
+        assert parse("1104") == AgentCmd("1104")
+
+    def test_history_default_is_last_four_hours(self) -> None:
+        """`<agent> history` with no window means the last 4 hours."""
+        assert parse("Priya history") == HistoryCmd("Priya", LastSpan(timedelta(hours=4)), "")
+
+    @pytest.mark.parametrize(
+        ("window", "expected"),
+        [
+            ("2h", LastSpan(timedelta(hours=2))),
+            ("90m", LastSpan(timedelta(minutes=90))),
+            ("3 days", LastSpan(timedelta(days=3))),
+            ("today", OnDay(days_ago=0)),
+            ("Yesterday", OnDay(days_ago=1)),
+            ("2026-03-10", OnDay(day=date(2026, 3, 10))),
+        ],
+    )
+    def test_history_windows(self, window: str, expected: object) -> None:
+        """Each documented window form parses to its window."""
+        command = parse(f"Zoë Brontë history {window}")
+        assert isinstance(command, HistoryCmd)
+        assert command.agent == "Zoë Brontë"
+        assert command.window == expected
+        assert command.window_text == window
+
+    def test_who(self) -> None:
+        """`who away` means Away and Extended away; a team may follow."""
+        assert parse("who away") == Who((State.AWAY, State.EXTENDED_AWAY), "away")
+        assert parse("who Wrap tech support") == Who((State.WRAP,), "wrap", "tech support")
+
+    @pytest.mark.parametrize(
+        ("text", "says"),
+        [
+            ("history", "Whose history"),
+            ("team", "Which team"),
+            ("who", "Who is in which state"),
+            ("who sleeping", "don't know the state"),
+            ("Priya history tomorrowish", "don't understand the window"),
+            ("Priya history 2026-02-30", "isn't a date"),
+            ("Priya history 0h", "longer than zero"),
+            ("x" * 500, "longer than any command"),
+        ],
+    )
+    def test_bad_input_is_a_friendly_user_error(self, text: str, says: str) -> None:
+        """Bad input raises UserError whose message says what was wrong, with a hint."""
+        with pytest.raises(UserError) as caught:
+            parse(text)
+        assert says in caught.value.message
+        assert caught.value.hint
+
+    def test_help_table_covers_every_command(self) -> None:
+        """Each command form appears in help with at least one example that parses."""
+        usages = " ".join(entry.usage for entry in COMMANDS)
+        for word in ("history", "team <team>", "teams", "who", "help", "<agent>"):
+            assert word in usages
+        for entry in COMMANDS:
+            for example in entry.examples:
+                parse(example)
