@@ -1,0 +1,40 @@
+"""Shared fixtures. Every test is offline: a connection to anything but loopback fails."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _loopback_only(address: Any) -> None:
+    if not isinstance(address, tuple):  # unix sockets and the like stay on this machine
+        return
+    host = address[0]
+    try:
+        allowed = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        allowed = host == "localhost"
+    if not allowed:
+        raise OSError(f"tests are offline: refused a connection to {host!r}")
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse any network connection that is not to loopback (the guard, not a fake)."""
+
+    def connect(self: socket.socket, address: Any) -> None:
+        _loopback_only(address)
+        return _real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        _loopback_only(address)
+        return _real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
