@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -246,7 +246,3 @@ class DirectoryCache:
             and self._clock.now() - self._loaded_at < self._ttl
         )
 
-
-def agents_in(directory: Directory, ids: Iterable[str]) -> tuple[Agent, ...]:
-    """The agents for `ids`, in the order given."""
-    return tuple(directory.agent(i) for i in ids)

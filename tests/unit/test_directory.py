@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.directory import Agent, Directory, Team, load_directory_file, normalize
-from bot.errors import AmbiguousAgent, ConfigError, UnknownAgent, UnknownTeam, UserError
+from bot.clock import FrozenClock
+from bot.directory import Agent, Directory, DirectoryCache, Team, load_directory_file, normalize
+from bot.errors import (
+    AmbiguousAgent,
+    ConfigError,
+    UnknownAgent,
+    UnknownTeam,
+    UserError,
+    VccUnavailable,
+)
 
 DIRECTORY = Directory(
     agents=(
@@ -129,3 +139,43 @@ class TestDirectoryFile:
         with pytest.raises(ConfigError) as caught:
             load_directory_file(path)
         assert caught.value.variable == "AGENTSTATE_DIRECTORY"
+
+
+class TestDirectoryCache:
+    async def test_loads_once_then_again_after_ttl(self) -> None:
+        """Within the TTL the loaded directory is reused; after it, loaded again."""
+        clock = FrozenClock(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+        loads: list[int] = []
+
+        async def load() -> Directory:
+            loads.append(1)
+            return DIRECTORY
+
+        cache = DirectoryCache(load, clock, timedelta(minutes=10))
+        await asyncio.gather(*(cache.get() for _ in range(5)))
+        clock.advance(timedelta(minutes=9))
+        await cache.get()
+        assert len(loads) == 1
+        clock.advance(timedelta(minutes=2))
+        assert await cache.get() is DIRECTORY
+        assert len(loads) == 2
+
+    async def test_failed_reload_keeps_the_old_directory(self) -> None:
+        """A VCC failure on reload keeps the last good directory; on first load it raises."""
+        clock = FrozenClock(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+        fail = [False]
+
+        async def load() -> Directory:
+            if fail[0]:
+                raise VccUnavailable("down")
+            return DIRECTORY
+
+        cache = DirectoryCache(load, clock, timedelta(minutes=10))
+        await cache.get()
+        fail[0] = True
+        clock.advance(timedelta(hours=1))
+        assert await cache.get() is DIRECTORY
+
+        broken = DirectoryCache(load, clock, timedelta(minutes=10))
+        with pytest.raises(VccUnavailable):
+            await broken.get()
