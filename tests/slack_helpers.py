@@ -1,0 +1,272 @@
+"""Slack's side of the wire, on loopback: signed requests in, a recorder for what comes back.
+
+`Recorder` is a real aiohttp server on 127.0.0.1, port 0. It stands in for both places the bot
+talks to: the Web API (`/api/<method>`, e.g. auth.test) and `response_url`s
+(`/response/<n>`). It records every POST and wakes waiters through an `asyncio.Condition`, so a
+test waits for exactly what it expects, with a timeout, and never sleep-polls.
+
+`Signer` signs bodies the way Slack does (`v0:{timestamp}:{body}`, HMAC-SHA256), through
+`slack_sdk.signature.SignatureVerifier`, so the app's request verification is the real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+__all__ = [
+    "AUTH_TEST",
+    "Recorded",
+    "Recorder",
+    "Signer",
+    "SlackSender",
+    "action_body",
+    "all_text",
+    "command_body",
+]
+
+AUTH_TEST = {
+    "ok": True,
+    "url": "https://acme.slack.com/",
+    "team": "Acme",
+    "user": "agentstate",
+    "team_id": "T1",
+    "user_id": "UBOT",
+    "bot_id": "BBOT",
+}
+TEAM_ID = "T1"
+CHANNEL_ID = "C0FLOOR"
+USER_ID = "U0SUPER"
+APP_ID = "A0AGENTSTATE"
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One POST the recorder received: its path, and its JSON body or form fields."""
+
+    path: str
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(repr=False)
+
+
+class Recorder:
+    """A loopback stand-in for the Slack Web API and response_urls.
+
+    Use as `async with Recorder() as recorder:`; `recorder.api_url` is SLACK_API_URL, and
+    `recorder.response_url()` hands out a fresh response_url (as Slack does per request).
+    """
+
+    def __init__(self, wait_seconds: float = 10.0) -> None:
+        self.wait_seconds = wait_seconds
+        self.requests: list[Recorded] = []
+        self._changed = asyncio.Condition()
+        self._refusals: dict[str, tuple[int, str]] = {}
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{id}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self) -> str:
+        """A new response_url; its path looks like Slack's in that it is unique per request."""
+        return f"{self.base_url}/response/{next(self._ids)}"
+
+    def refuse(self, url: str, status: int = 404, body: str = "expired_url") -> None:
+        """Make POSTs to `url` fail as Slack does for a used-up or expired response_url."""
+        self._refusals[urlsplit(url).path] = (status, body)
+
+    def posts(self, url_or_path: str) -> list[dict[str, Any]]:
+        """The bodies POSTed so far to one URL (or path), in order."""
+        path = urlsplit(url_or_path).path
+        return [r.body for r in self.requests if r.path == path]
+
+    def calls(self, method: str) -> int:
+        """How many times a Web API method (e.g. "auth.test") was called."""
+        return len(self.posts(f"/api/{method}"))
+
+    async def wait_for(self, url_or_path: str, count: int = 1) -> list[dict[str, Any]]:
+        """Wait until `count` POSTs reached `url_or_path`; return them all.
+
+        Raises:
+            TimeoutError: fewer arrived within `wait_seconds`.
+        """
+
+        def enough() -> bool:
+            return len(self.posts(url_or_path)) >= count
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(enough), self.wait_seconds)
+        return self.posts(url_or_path)
+
+    async def _record(self, request: web.Request) -> None:
+        raw = await request.text()
+        if request.content_type == "application/json":
+            body = json.loads(raw) if raw else {}
+        else:
+            body = dict(parse_qsl(raw, keep_blank_values=True))
+        async with self._changed:
+            self.requests.append(Recorded(request.path, body, dict(request.headers)))
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response(AUTH_TEST)
+        return web.json_response({"ok": True})
+
+    async def _response(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        status, text = self._refusals.get(request.path, (200, "ok"))
+        return web.Response(status=status, text=text)
+
+
+class Signer:
+    """Signs request bodies as Slack does, at `now()` unless a timestamp is given."""
+
+    def __init__(self, secret: str, now: Callable[[], float] = time.time) -> None:
+        self._verifier = SignatureVerifier(secret)
+        self._now = now
+
+    def headers(self, body: str, *, timestamp: int | None = None) -> dict[str, str]:
+        ts = str(int(self._now()) if timestamp is None else timestamp)
+        return {
+            "Content-Type": FORM,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": self._verifier.generate_signature(timestamp=ts, body=body),
+        }
+
+
+def command_body(text: str, *, response_url: str, user_id: str = USER_ID) -> str:
+    """The form body Slack POSTs for `/agentstate <text>` (text already escaped as Slack does)."""
+    return urlencode(
+        {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "acme",
+            "channel_id": CHANNEL_ID,
+            "channel_name": "floor",
+            "user_id": user_id,
+            "user_name": "supervisor",
+            "command": "/agentstate",
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1337.42.abcdef",
+        }
+    )
+
+
+def action_body(action_id: str, value: str, *, response_url: str, user_id: str = USER_ID) -> str:
+    """The form body (`payload=<json>`) Slack POSTs when a button in our ephemeral reply is
+    clicked."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID, "domain": "acme"},
+        "user": {"id": user_id, "username": "supervisor", "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": CHANNEL_ID,
+            "is_ephemeral": True,
+        },
+        "trigger_id": "1337.43.abcdef",
+        "channel": {"id": CHANNEL_ID, "name": "floor"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "agentstate_actions",
+                "text": {"type": "plain_text", "text": "button"},
+                "value": value,
+                "type": "button",
+                "action_ts": "1700000001.000200",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+class SlackSender:
+    """Sends signed slash commands and button clicks to the app, each with a fresh
+    response_url from the recorder."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, events_url: str, signer: Signer, recorder: Recorder
+    ):
+        self._http = http
+        self._events_url = events_url
+        self._signer = signer
+        self._recorder = recorder
+
+    async def post(self, body: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """POST a raw body: signed now unless `headers` are given."""
+        return await self._http.post(
+            self._events_url,
+            content=body,
+            headers=dict(headers) if headers is not None else self._signer.headers(body),
+        )
+
+    async def command(self, text: str, *, user_id: str = USER_ID) -> tuple[httpx.Response, str]:
+        """`/agentstate <text>`; returns the ack response and the response_url it carries."""
+        url = self._recorder.response_url()
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return await self.post(command_body(escaped, response_url=url, user_id=user_id)), url
+
+    async def click(
+        self, action_id: str, value: str, *, user_id: str = USER_ID
+    ) -> tuple[httpx.Response, str]:
+        """A button click; returns the ack response and the click's own response_url."""
+        url = self._recorder.response_url()
+        body = action_body(action_id, value, response_url=url, user_id=user_id)
+        return await self.post(body), url
+
+
+def all_text(message: Any) -> str:
+    """Every string in a posted message (fallback text, block texts, button values), joined by
+    newlines: what a test searches for content and for what must never appear."""
+    if isinstance(message, str):
+        return message
+    if isinstance(message, Mapping):
+        return "\n".join(all_text(v) for v in message.values())
+    if isinstance(message, list):
+        return "\n".join(all_text(v) for v in message)
+    return ""
