@@ -1,0 +1,405 @@
+"""VccClient against the simulated VCC over real loopback HTTP (no fakes, no monkeypatching).
+
+Faults are scripted on the simulator; retries sleep through a recording `sleep`, so nothing
+here waits except the one hang test (a few tenths of a second of client timeouts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.clock import FrozenClock
+from bot.errors import VccAuthError, VccBadResponse, VccRequestError, VccUnavailable
+from bot.sim.floor import Floor
+from bot.sim.server import SimServer
+from bot.vcc import ClientCredentialsAuth, RetryPolicy, VccClient, build_vcc_client
+from bot.vcc.models import format_time
+from tests import sim_fixtures
+
+# The simulator fixtures, by assignment so that import clean-ups cannot drop them as unused.
+sim_clock = sim_fixtures.sim_clock
+sim_floor = sim_fixtures.sim_floor
+sim_server = sim_fixtures.sim_server
+
+CLIENT_ID = sim_fixtures.SIM_CLIENT_ID
+CLIENT_SECRET = sim_fixtures.SIM_CLIENT_SECRET
+STATS_ACCEPT = sim_fixtures.STATS_ACCEPT
+USERADMIN_ACCEPT = sim_fixtures.USERADMIN_ACCEPT
+
+
+class Sleeps:
+    """An injected `sleep` that records each delay and returns at once."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def sim(sim_server: SimServer) -> SimServer:
+    """The simulator with no faults pending and an empty request log."""
+    sim_server.reset_faults()
+    sim_server.clear_requests()
+    return sim_server
+
+
+MakeClient = Callable[..., VccClient]
+JITTER_HALF = RetryPolicy(max_attempts=4, random=lambda: 0.5)
+
+
+@pytest.fixture
+async def make_client(
+    sim: SimServer,
+    sim_clock: FrozenClock,
+    sleeps: Sleeps,
+) -> AsyncIterator[MakeClient]:
+    """Build VccClients on the simulator, wired as the factory does; closed afterwards."""
+    made: list[VccClient] = []
+
+    def make(
+        *,
+        client_secret: str = CLIENT_SECRET,
+        timeout: float = 5.0,
+        policy: RetryPolicy = JITTER_HALF,
+        page_limit: int = 1000,
+        max_window: timedelta = timedelta(days=31),
+    ) -> VccClient:
+        def auth(scope: str) -> ClientCredentialsAuth:
+            return ClientCredentialsAuth(
+                token_url=sim.token_url,
+                client_id=CLIENT_ID,
+                client_secret=SecretStr(client_secret),
+                scope=scope,
+                clock=sim_clock,
+            )
+
+        client = VccClient(
+            httpx.AsyncClient(timeout=timeout),
+            stats_url=f"{sim.base_url}/stats",
+            useradmin_url=f"{sim.base_url}/useradmin",
+            stats_auth=auth("stats"),
+            users_auth=auth("users:read"),
+            clock=sim_clock,
+            sleep=sleeps,
+            policy=policy,
+            page_limit=page_limit,
+            max_window=max_window,
+        )
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+@pytest.fixture
+async def vcc(
+    sim: SimServer,
+    sim_clock: FrozenClock,
+    sleeps: Sleeps,
+) -> AsyncIterator[VccClient]:
+    """A client from the production factory, pointed at the simulator."""
+    client = build_vcc_client(
+        base_url=sim.base_url,
+        token_url=sim.token_url,
+        client_id=CLIENT_ID,
+        client_secret=SecretStr(CLIENT_SECRET),
+        clock=sim_clock,
+        sleep=sleeps,
+        policy=JITTER_HALF,
+    )
+    async with client:
+        yield client
+
+
+def token_posts(sim: SimServer) -> list[Any]:
+    return [r for r in sim.requests if r.method == "POST" and r.path.endswith("/token")]
+
+
+def calls(sim: SimServer, path: str) -> list[Any]:
+    return [r for r in sim.requests if r.path == path]
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class TestTokens:
+    async def test_twenty_concurrent_calls_cause_one_token_request(
+        self, vcc: VccClient, sim: SimServer
+    ) -> None:
+        """asyncio.gather of 20 reads on a cold client: exactly one token POST, 20 reads."""
+        results = await asyncio.gather(*(vcc.agent_status() for _ in range(20)))
+        assert len(token_posts(sim)) == 1
+        assert len(calls(sim, "/stats/agent-status")) == 20
+        assert all(len(r.items) == len(results[0].items) for r in results)
+
+    async def test_token_request_and_bearer_header(self, vcc: VccClient, sim: SimServer) -> None:
+        """The token POST is form-encoded; reads carry `Bearer <token>` and the v3 Accept."""
+        await vcc.agent_status()
+        (post,) = token_posts(sim)
+        assert post.headers["content-type"] == "application/x-www-form-urlencoded"
+        assert post.status == 200
+        (read,) = calls(sim, "/stats/agent-status")
+        assert read.headers["authorization"].startswith("Bearer ")
+        assert read.headers["accept"] == STATS_ACCEPT
+
+    async def test_expired_token_is_refreshed_once(self, vcc: VccClient, sim: SimServer) -> None:
+        """After the server expires tokens: one 401, one new token, the read succeeds."""
+        await vcc.agent_status()
+        sim.expire_tokens()
+        snapshot = await vcc.agent_status()
+        assert snapshot.items
+        assert len(token_posts(sim)) == 2
+        assert [r.status for r in calls(sim, "/stats/agent-status")] == [200, 401, 200]
+
+    async def test_bad_secret_is_auth_error_without_the_secret(
+        self, make_client: MakeClient, sim: SimServer, sleeps: Sleeps
+    ) -> None:
+        """Wrong credentials: VccAuthError naming invalid_client; the secret is not in it."""
+        vcc = make_client(client_secret="not-the-sim-secret")
+        with pytest.raises(VccAuthError, match="invalid_client") as info:
+            await vcc.agent_status()
+        assert "not-the-sim-secret" not in str(info.value)
+        assert "not-the-sim-secret" not in repr(info.value)
+        assert calls(sim, "/stats/agent-status") == []  # never reached the API
+        assert sleeps.delays == []
+
+
+class TestPaging:
+    async def test_pages_union_equals_one_big_page(
+        self,
+        make_client: MakeClient,
+        sim: SimServer,
+        sim_clock: FrozenClock,
+    ) -> None:
+        """A small limit walks >= 3 pages with `end` pinned; the rows equal a one-page read."""
+        end = sim_clock.now()
+        start = end - timedelta(hours=1)  # ~1000 rows on the default floor at SIM_NOW
+        whole = await make_client(page_limit=5000).agent_states(start, end)
+        assert len(calls(sim, "/stats/wfm/agent-states")) == 1
+        assert 12 <= len(whole.rows) < 5000
+
+        limit = math.ceil(len(whole.rows) / 4)
+        sim.clear_requests()
+        paged = await make_client(page_limit=limit).agent_states(start, end)
+
+        pages = calls(sim, "/stats/wfm/agent-states")
+        assert len(pages) >= 3
+        assert [r.query["page"] for r in pages] == [str(n) for n in range(1, len(pages) + 1)]
+        assert {r.query["limit"] for r in pages} == {str(limit)}
+        assert {r.query["end"] for r in pages} == {format_time(end)}
+        assert {r.query["start"] for r in pages} == {format_time(start)}
+        assert {r.query["include"] for r in pages} == {"StartedOrEnded"}
+        assert paged.rows == whole.rows
+        assert paged.as_of == whole.as_of
+
+    async def test_rows_sorted_and_unique(
+        self,
+        vcc: VccClient,
+        sim_clock: FrozenClock,
+    ) -> None:
+        """Rows come back sorted by (start, agentId) with no repeated (agentId, start)."""
+        end = sim_clock.now()
+        result = await vcc.agent_states(end - timedelta(hours=3), end)
+        keys = [(r.start, r.agent_id) for r in result.rows]
+        assert keys == sorted(keys)
+        assert len({r.key for r in result.rows}) == len(result.rows)
+
+    async def test_agent_filter_is_sent(
+        self,
+        vcc: VccClient,
+        sim: SimServer,
+        sim_clock: FrozenClock,
+    ) -> None:
+        """agent_id becomes `agentId`; only that agent's rows return."""
+        end = sim_clock.now()
+        result = await vcc.agent_states(end - timedelta(days=2), end, agent_id="1001")
+        assert {r.agent_id for r in result.rows} <= {"1001"}
+        (read,) = calls(sim, "/stats/wfm/agent-states")
+        assert read.query["agentId"] == "1001"
+
+    async def test_status_walks_pages_and_sorts_by_agent(
+        self,
+        make_client: MakeClient,
+        sim: SimServer,
+        sim_floor: Floor,
+    ) -> None:
+        """agent_status with limit 25 reads 3 pages for 60 agents; one item per agent."""
+        snapshot = await make_client(page_limit=25).agent_status()
+        ids = [item.agent_id for item in snapshot.items]
+        assert ids == sorted(a.agent_id for a in sim_floor.agents)
+        assert [r.query["page"] for r in calls(sim, "/stats/agent-status")] == ["1", "2", "3"]
+
+
+class TestWindows:
+    async def test_forty_days_become_two_contiguous_slices(
+        self,
+        make_client: MakeClient,
+        sim: SimServer,
+        sim_clock: FrozenClock,
+    ) -> None:
+        """40 days: two requests, each <= 31 days, the second starting where the first ended."""
+        end = sim_clock.now()
+        start = end - timedelta(days=40)
+        # One agent and a big page keep it to one page per slice (~3400 rows in 40 days).
+        vcc = make_client(page_limit=5000)
+        result = await vcc.agent_states(start, end, agent_id="1001")
+
+        reads = calls(sim, "/stats/wfm/agent-states")
+        assert [r.status for r in reads] == [200, 200]
+        (a_start, a_end), (b_start, b_end) = [
+            (parse(r.query["start"]), parse(r.query["end"])) for r in reads
+        ]
+        assert a_start == parse(format_time(start))
+        assert a_end == b_start
+        assert b_end == parse(format_time(end))
+        assert a_end - a_start <= timedelta(days=31)
+        assert b_end - b_start <= timedelta(days=31)
+        # Both slices contributed, merged into one sorted result.
+        assert any(r.start < a_end for r in result.rows)
+        assert any(r.start >= a_end for r in result.rows)
+        assert [r.start for r in result.rows] == sorted(r.start for r in result.rows)
+
+    async def test_unsplit_forty_days_would_be_refused(
+        self,
+        make_client: MakeClient,
+        sim_clock: FrozenClock,
+    ) -> None:
+        """The simulator does refuse a 40-day window (so the split above is what saves us)."""
+        vcc = make_client(max_window=timedelta(days=40))
+        end = sim_clock.now()
+        with pytest.raises(VccRequestError, match="window size limit") as info:
+            await vcc.agent_states(end - timedelta(days=40), end)
+        assert info.value.status == 400
+
+
+class TestFaults:
+    async def test_429_retry_after_is_honoured(
+        self, vcc: VccClient, sim: SimServer, sleeps: Sleeps
+    ) -> None:
+        """429 with Retry-After: 2 → the client sleeps exactly 2 s (injected), then succeeds."""
+        sim.fail_next(1, status=429, retry_after="2")
+        snapshot = await vcc.agent_status()
+        assert snapshot.items
+        assert sleeps.delays == [2.0]
+        assert [r.status for r in calls(sim, "/stats/agent-status")] == [429, 200]
+
+    async def test_500_then_success(self, vcc: VccClient, sim: SimServer, sleeps: Sleeps) -> None:
+        """One 500 is retried after a jittered backoff (0.5 s * jitter 0.5), then succeeds."""
+        sim.fail_next(1, status=500)
+        snapshot = await vcc.agent_status()
+        assert snapshot.items
+        assert sleeps.delays == [0.25]
+        assert [r.status for r in calls(sim, "/stats/agent-status")] == [500, 200]
+
+    async def test_persistent_503_is_unavailable(
+        self, vcc: VccClient, sim: SimServer, sleeps: Sleeps
+    ) -> None:
+        """5xx on every attempt: max_attempts tries, growing backoff, then VccUnavailable."""
+        sim.fail_next(4, status=503)
+        with pytest.raises(VccUnavailable, match="503") as info:
+            await vcc.agent_status()
+        assert info.value.status == 503
+        assert sleeps.delays == [0.25, 0.5, 1.0]
+
+    async def test_hang_past_timeout_is_unavailable(
+        self, make_client: MakeClient, sim: SimServer, sleeps: Sleeps
+    ) -> None:
+        """Answers slower than the client timeout are retried, then VccUnavailable (typed)."""
+        vcc = make_client(timeout=0.3, policy=RetryPolicy(max_attempts=3, random=lambda: 0.5))
+        await vcc.agent_status()  # token fetched and a connection open before the hangs
+        sleeps.delays.clear()
+        sim.hang_next(3, seconds=2.0)
+        with pytest.raises(VccUnavailable, match="timed out") as info:
+            await vcc.agent_status()
+        assert isinstance(info.value.__cause__, httpx.TimeoutException)
+        assert sleeps.delays == [0.25, 0.5]
+
+    async def test_hang_then_success(
+        self, make_client: MakeClient, sim: SimServer, sleeps: Sleeps
+    ) -> None:
+        """One slow answer is retried and the next attempt succeeds."""
+        vcc = make_client(timeout=0.3)
+        sim.hang_next(1, seconds=2.0)
+        snapshot = await vcc.agent_status()
+        assert snapshot.items
+        assert sleeps.delays == [0.25]
+
+    async def test_malformed_json_is_bad_response_not_retried(
+        self, vcc: VccClient, sim: SimServer, sleeps: Sleeps
+    ) -> None:
+        """A 200 with a truncated body is VccBadResponse at once.
+
+        Not retried by design: a 2xx that is not the documented JSON points at a contract
+        change or a wrong URL, which retrying would not fix (see `bot.vcc.client._decode`).
+        """
+        sim.malformed_next(1)
+        with pytest.raises(VccBadResponse, match="malformed JSON") as info:
+            await vcc.agent_status()
+        assert info.value.__cause__ is not None
+        assert sleeps.delays == []
+        assert len(calls(sim, "/stats/agent-status")) == 1
+
+
+class TestUserAdmin:
+    async def test_users_page_without_meta(
+        self,
+        make_client: MakeClient,
+        sim: SimServer,
+        sim_floor: Floor,
+    ) -> None:
+        """60 users at limit 25: pages 1-3, stopping on the short page; ids and names match."""
+        users = await make_client(page_limit=25).users()
+        assert [(u.agent_id, u.name) for u in users] == [
+            (a.agent_id, a.name) for a in sim_floor.agents
+        ]
+        reads = calls(sim, "/useradmin/users")
+        assert [r.query["page"] for r in reads] == ["1", "2", "3"]
+        assert {r.query["include"] for r in reads} == {"Active"}
+        assert {r.headers["accept"] for r in reads} == {USERADMIN_ACCEPT}
+
+    async def test_users_and_stats_use_separate_scopes(
+        self, vcc: VccClient, sim: SimServer
+    ) -> None:
+        """User Admin reads fetch their own `users:read` token, Stats its `stats` one."""
+        await vcc.users()
+        await vcc.agent_status()
+        assert len(token_posts(sim)) == 2
+
+    async def test_groups(self, vcc: VccClient, sim_floor: Floor) -> None:
+        """Groups come back with id, name and display id."""
+        groups = await vcc.groups()
+        assert [(g.group_id, g.name, g.display_id) for g in groups] == [
+            (t.team_id, t.name, t.display_id) for t in sim_floor.teams
+        ]
+
+    async def test_group_members(self, vcc: VccClient, sim_floor: Floor) -> None:
+        """Each group's members carry the agent id (agentDisplayId) and name."""
+        for team in sim_floor.teams:
+            members = await vcc.group_members(team.team_id)
+            assert [(m.user_id, m.agent_id, m.name) for m in members] == [
+                (a.user_id, a.agent_id, a.name) for a in sim_floor.members(team.team_id)
+            ]
+
+    async def test_unknown_group_is_request_error(self, vcc: VccClient) -> None:
+        """A group id VCC does not know is a 404 → VccRequestError with VCC's message."""
+        with pytest.raises(VccRequestError, match="Not Found") as info:
+            await vcc.group_members("no-such-group")
+        assert info.value.status == 404
