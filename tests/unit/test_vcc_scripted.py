@@ -565,3 +565,32 @@ class TestPaging:
         assert [(m.user_id, m.agent_id, m.name) for m in members] == [("u", "002", "N")]
         (request,) = fake.api_requests("/useradmin/groups/a/b/users")
         assert request.url.raw_path.startswith(b"/useradmin/groups/a%2Fb/users?")
+
+
+class TestLogging:
+    async def test_retries_logged_without_secret_or_token(
+        self,
+        client: VccClient,
+        fake: FakeVcc,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Retries and refreshes are logged on "bot.vcc"; neither secret nor token appears."""
+        caplog.set_level(logging.DEBUG)
+        answers = iter(
+            [
+                httpx.Response(503, json={"message": "Service Unavailable"}),
+                httpx.Response(200, json=page([], 1, 0, T0)),
+                httpx.Response(200, json=page([], 1, 0, T0)),
+            ]
+        )
+        fake.routes["/stats/agent-status"] = lambda r: next(answers)
+        await client.agent_status()
+        fake.valid.clear()
+        await client.agent_status()
+        retries = [
+            r for r in caplog.records if r.name == "bot.vcc" and "retrying" in r.getMessage()
+        ]
+        assert [r.levelno for r in retries] == [logging.INFO]
+        assert any("401" in r.getMessage() for r in caplog.records if r.name == "bot.vcc")
+        assert SECRET not in caplog.text
+        assert "tok-" not in caplog.text
