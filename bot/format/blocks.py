@@ -155,7 +155,7 @@ def render_blocks(
 def _agent_now(a: AgentNow, zone: ZoneInfo) -> tuple[list[Block], str]:
     now = a.freshness.as_of
     words = _state_words(a.state, a.label, a.reason, a.elapsed)
-    name = inline(a.agent.name, _TITLE)
+    name = _name(a.agent.name, _TITLE)
     lines = [
         f"{state_emoji(a.state)} *{name}* — {words}",
         f"since {_when(a.since, now, zone)}",
@@ -176,7 +176,7 @@ def _agent_now(a: AgentNow, zone: ZoneInfo) -> tuple[list[Block], str]:
 
 
 def _history(h: History, zone: ZoneInfo) -> tuple[list[Block], str]:
-    name = inline(h.agent.name, _TITLE)
+    name = _name(h.agent.name, _TITLE)
     # Each bar row starts with its time; without a bar, the window's ends say where it lies.
     head = [f"🕘 *{name}* · {inline(h.window_label, _WORD)}"]
     head.extend(_bar_lines(h.bar, h.start, h.end, zone) or [_span(h.start, h.end, zone)])
@@ -198,7 +198,7 @@ def _history(h: History, zone: ZoneInfo) -> tuple[list[Block], str]:
 
 
 def _team_summary(t: TeamSummary) -> tuple[list[Block], str]:
-    name = inline(t.team.name, _TITLE)
+    name = _name(t.team.name, _TITLE)
     total = len(t.agents)
     counts = " · ".join(f"{state_text(s)} {n}" for s, n in t.counts if n)
     head = [f"👥 *{name}* · {_agents(total)}"]
@@ -212,7 +212,7 @@ def _team_summary(t: TeamSummary) -> tuple[list[Block], str]:
         blocks.extend(
             _listing(
                 [_agent_line(x) for x in t.agents],
-                "Try `who <state> <team>` to narrow it.",
+                "Try `who &lt;state&gt; &lt;team&gt;` to narrow it.",
                 _BODY_BUDGET - len(blocks),
             )
         )
@@ -224,7 +224,7 @@ def _teams_list(t: TeamsList) -> tuple[list[Block], str]:
     head = f"👥 *Teams* · {len(t.teams)}"
     lines = []
     for team in t.teams:
-        name = inline(team.team.name, _NAME)
+        name = _name(team.team.name, _NAME)
         flagged = f" · ⚠️ {team.flagged}" if team.flagged else ""
         lines.append(f"*{name}* — {team.logged_in} logged in · {team.ready} ready{flagged}")
     blocks = [_section(head)]
@@ -238,13 +238,13 @@ def _teams_list(t: TeamsList) -> tuple[list[Block], str]:
 def _who_list(w: WhoList) -> tuple[list[Block], str]:
     states = " or ".join(escape(state_name(s)) for s in w.states) or "that state"
     emoji = "".join(dict.fromkeys(state_emoji(s) for s in w.states))
-    where = f" in *{inline(w.team.name, _NAME)}*" if w.team else ""
+    where = f" in *{_name(w.team.name, _NAME)}*" if w.team else ""
     blocks = [_section(f"{emoji} *{states}*{where} · {_agents(len(w.agents))}".strip())]
     if w.agents:
         blocks.extend(_listing([_agent_line(x) for x in w.agents], "", _BODY_BUDGET - 1))
     else:
         blocks.append(_section("Nobody right now."))
-    team = f" in {inline(w.team.name, _NAME)}" if w.team else ""
+    team = f" in {_name(w.team.name, _NAME)}" if w.team else ""
     return blocks, f"{states}{team}: {_agents(len(w.agents))}"
 
 
@@ -301,7 +301,12 @@ def _state_words(state: State, label: str, reason: str, elapsed: timedelta) -> s
 def _agent_line(x: AgentLine) -> str:
     mark = "⚠️" if x.flag else state_emoji(x.state)
     words = _state_words(x.state, x.label, x.reason, x.elapsed)
-    return f"{mark} {inline(x.agent.name, _NAME)} — {words}"
+    return f"{mark} {_name(x.agent.name, _NAME)} — {words}"
+
+
+def _name(name: str, limit: int) -> str:
+    """A name for mrkdwn; an empty one still shows (bold around nothing shows as "**")."""
+    return inline(name, limit) or "(no name)"
 
 
 def _agents(n: int) -> str:
@@ -314,7 +319,7 @@ def _team_names(names: Sequence[str]) -> str:
     for name in names:
         if shown and size + len(name) > _TEAMS_SHOWN:
             break
-        shown.append(inline(name, _NAME))
+        shown.append(_name(name, _NAME))
         size += len(name) + 2
     more = len(names) - len(shown)
     return ", ".join(shown) + (f" +{more} more" if more else "")
