@@ -232,7 +232,9 @@ class VccClient:
     async def group_members(self, group_id: str) -> list[GroupMember]:
         """Members of one group (`GET /useradmin/groups/{groupId}/users`), one per userId."""
         path = f"/groups/{quote(group_id, safe='')}/users"
-        members = await self._read_useradmin(path, {}, _MemberListing)
+        members = await self._read_useradmin(
+            path, {}, _MemberListing, limit_key="/groups/{groupId}/users"
+        )
         return list({member.user_id: member for member in members}.values())
 
     # -- paging --------------------------------------------------------------------------
@@ -271,20 +273,27 @@ class VccClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _read_useradmin(
-        self, path: str, params: Mapping[str, str], model: type[_Listing[ItemT]]
+        self,
+        path: str,
+        params: Mapping[str, str],
+        model: type[_Listing[ItemT]],
+        *,
+        limit_key: str | None = None,
     ) -> list[ItemT]:
         """All pages of one User Admin list.
 
         Stops on a short or empty page, or when a `meta` (where present) says it was the last.
+        `limit_key` names the endpoint for the remembered limit when `path` holds an id.
         """
+        key = limit_key or path
         while True:
-            limit = self._limits.get(path, self._page_limit)
+            limit = self._limits.get(key, self._page_limit)
             try:
                 return await self._walk_useradmin(path, params, model, limit)
             except _LimitRejected:
                 if limit <= 1:
                     raise
-                self._lower_limit(path, limit)
+                self._lower_limit(key, limit)
 
     async def _walk_useradmin(
         self, path: str, params: Mapping[str, str], model: type[_Listing[ItemT]], limit: int
