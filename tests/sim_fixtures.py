@@ -54,9 +54,12 @@ def sim_server(sim_floor: Floor) -> Iterator[SimServer]:
         yield sim
 
 
-def sim_token(sim: SimServer, scope: str = "stats") -> str:
-    """A fresh access token from `sim` for `scope` (`stats` or `users:read`)."""
-    response = httpx.post(
+def sim_token(sim: SimServer, scope: str = "stats", client: httpx.Client | None = None) -> str:
+    """A fresh access token from `sim` for `scope` (`stats` or `users:read`).
+
+    Pass a `client` to reuse it; building one (and its SSL context) takes a while.
+    """
+    response = (client or httpx).post(
         sim.token_url,
         data={
             "grant_type": "client_credentials",
