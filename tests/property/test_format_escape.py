@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.format.blocks import render_blocks
+from bot.format.console import render_text
 from bot.format.mrkdwn import escape, inline
 from bot.query.results import Answer, Reply
 from tests.strategies_format import (
@@ -78,7 +80,8 @@ class TestBlocks:
         """Any answer with any names: valid blocks, within limits, no raw markup of user text."""
         blocks, fallback = render(answer, shared_by)
         for text in [*texts(blocks), fallback]:
-            assert "<!channel" not in text and "<!here" not in text
+            assert "<!" not in OWN_TOKENS.sub("", text)
+            assert "<@" not in OWN_TOKENS.sub("", text)
             assert_no_raw_markup(text)
         ids = [e["action_id"] for b in blocks for e in b.get("elements", ()) if "action_id" in e]
         assert len(ids) == len(set(ids))
@@ -110,3 +113,14 @@ class TestBlocks:
         """The agent's name appears, escaped, in the headline."""
         blocks, _ = render(answer)
         assert f"*{inline(answer.agent.name, 100) or '(no name)'}*" in blocks[0]["text"]["text"]
+
+
+class TestConsole:
+    @SLOW
+    @given(answers, st.booleans())
+    def test_any_answer_prints_without_control_characters(
+        self, answer: Answer, simulated: bool
+    ) -> None:
+        """Any answer renders as text; outside text cannot smuggle escape sequences in."""
+        text = render_text(Reply(answer, "cmd", simulated), zone=ZONE)
+        assert all(c == "\n" or unicodedata.category(c) != "Cc" for c in text)

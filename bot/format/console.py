@@ -1,0 +1,257 @@
+"""Reply -> plain text for the console REPL: the same answers as Slack, tables by tabulate.
+
+Times are the floor's (`zone`), as HH:MM or HH:MM:SS. No mrkdwn, no Slack tokens, no emoji
+in tables (their width varies by terminal). Outside text is kept to one line without control
+characters, so a name cannot move the cursor or fake a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tabulate import tabulate
+
+from bot.errors import Choice
+from bot.format.mrkdwn import clip, duration, percent, state_name
+from bot.query.results import (
+    AgentLine,
+    AgentNow,
+    ErrorAnswer,
+    Freshness,
+    HelpAnswer,
+    History,
+    Reply,
+    TeamsList,
+    TeamSummary,
+    Totals,
+    WhoList,
+)
+from bot.vcc.models import State
+
+__all__ = ["render_text"]
+
+_NAME = 40
+_WORD = 30
+_LINE = 200
+
+# One character per bar slot; a legend under the bar says which is which.
+_BAR: Mapping[State | None, str] = {
+    State.READY: "R",
+    State.READY_RFO: "O",
+    State.BUSY: "B",
+    State.WRAP: "W",
+    State.AWAY: "a",
+    State.EXTENDED_AWAY: "A",
+    State.LOGGED_OUT: "-",
+    State.UNEXPECTED: "!",
+    State.FAILED: "x",
+    State.UNKNOWN: "?",
+    None: ".",
+}
+
+
+def render_text(reply: Reply, *, zone: ZoneInfo) -> str:
+    """The reply as terminal text, times in the floor's time zone `zone`."""
+    answer = reply.answer
+    match answer:
+        case AgentNow():
+            lines = _agent_now(answer, zone)
+        case History():
+            lines = _history(answer, zone)
+        case TeamSummary():
+            lines = _team_summary(answer)
+        case TeamsList():
+            lines = _teams_list(answer)
+        case WhoList():
+            lines = _who_list(answer)
+        case HelpAnswer():
+            lines = _help(answer)
+        case ErrorAnswer():
+            lines = _error(answer)
+    if isinstance(answer, AgentNow | History | TeamSummary | TeamsList | WhoList):
+        lines.extend(["", _as_of(answer.freshness, zone)])
+        if reply.simulated:
+            lines.append("simulated contact center")
+    return "\n".join(lines)
+
+
+def _agent_now(a: AgentNow, zone: ZoneInfo) -> list[str]:
+    now = a.freshness.as_of
+    lines = [
+        f"{_agent(a.agent.name, a.agent.id)} — {_state_words(a.state, a.label, a.reason)}"
+        f" · {duration(a.elapsed)}",
+        f"since {_time(a.since, now, zone)}",
+    ]
+    if a.teams:
+        lines.append("teams: " + clip(", ".join(a.teams), _LINE))
+    if a.flag:
+        lines.append(f"flag: {clip(a.flag, _LINE)}")
+    if a.interactions:
+        rows = [
+            [_word(i.medium), _word(i.direction), _word(i.state), _time(i.since, now, zone)]
+            for i in a.interactions
+        ]
+        lines += ["", "Live:", _table(rows, ["Medium", "Direction", "State", "Since"])]
+    lines += ["", "Today:", _totals(a.today)]
+    return lines
+
+
+def _history(h: History, zone: ZoneInfo) -> list[str]:
+    window = f"{_time(h.start, h.end, zone)} – {_time(h.end, h.end, zone)}"
+    lines = [f"{_agent(h.agent.name, h.agent.id)} · {clip(h.window_label, _WORD)} ({window})"]
+    if h.bar:
+        lines.append("|" + "".join(_BAR[s] for s in h.bar) + "|")
+        legend = {_BAR[s]: "no data" if s is None else state_name(s) for s in h.bar}
+        lines.append("  ".join(f"{c} {name}" for c, name in legend.items()))
+    lines.append("")
+    if h.periods:
+        rows = []
+        previous = h.end
+        for p in h.periods:
+            rows.append(
+                [
+                    _time(p.start, previous, zone),
+                    state_name(p.state, p.label),
+                    _word(p.reason),
+                    duration(p.duration) + (" (now)" if p.ongoing else ""),
+                ]
+            )
+            previous = p.start
+        lines.append(_table(rows, ["Start", "State", "Reason", "For"]))
+    else:
+        lines.append("No state changes in this window.")
+    lines += ["", "Totals:", _totals(h.totals)]
+    return lines
+
+
+def _team_summary(t: TeamSummary) -> list[str]:
+    counts = " · ".join(f"{state_name(s)} {n}" for s, n in t.counts if n)
+    lines = [f"{clip(t.team.name, _LINE)} · {_count(len(t.agents), 'agent')}"]
+    if counts:
+        lines.append(counts)
+    lines.append(f"Occupancy {percent(t.occupancy)} · away today {duration(t.away_today)}")
+    lines.append("")
+    if t.agents:
+        rows = [[*_agent_row(x), duration(x.away_today), percent(x.occupancy)] for x in t.agents]
+        headers = ["!", "Agent", "ID", "State", "Reason", "For", "Flag", "Away today", "Occ."]
+        lines.append(_table(rows, headers))
+    else:
+        lines.append("Nobody in this team.")
+    return lines
+
+
+def _teams_list(t: TeamsList) -> list[str]:
+    if not t.teams:
+        return ["No teams found."]
+    rows = [[clip(x.team.name, _NAME), x.logged_in, x.ready, x.flagged or ""] for x in t.teams]
+    return [
+        f"Teams · {len(t.teams)}",
+        "",
+        _table(rows, ["Team", "Logged in", "Ready", "Flagged"]),
+    ]
+
+
+def _who_list(w: WhoList) -> list[str]:
+    states = " or ".join(state_name(s) for s in w.states) or "that state"
+    where = f" in {clip(w.team.name, _NAME)}" if w.team else ""
+    lines = [f"{states}{where} · {_count(len(w.agents), 'agent')}", ""]
+    if not w.agents:
+        return [*lines, "Nobody right now."]
+    rows = [_agent_row(x) for x in w.agents]
+    return [*lines, _table(rows, ["!", "Agent", "ID", "State", "Reason", "For", "Flag"])]
+
+
+def _help(h: HelpAnswer) -> list[str]:
+    lines = [clip(h.intro, _LINE) if h.intro.strip() else "Type after /agentstate:"]
+    for e in h.entries:
+        lines += ["", f"  {e.usage}", f"      {e.summary}"]
+        if e.examples:
+            lines.append("      e.g. " + ", ".join(e.examples))
+    return lines
+
+
+def _error(e: ErrorAnswer) -> list[str]:
+    lines = [clip(e.message, _LINE) or "Something went wrong."]
+    if e.hint:
+        lines.append(clip(e.hint, _LINE))
+    if e.suggestions:
+        lines.append(f"Did you mean: {_choices(e.suggestions)}?")
+    if e.choices:
+        lines.append(f"Which one: {_choices(e.choices)}?  Type the ID.")
+    return lines
+
+
+# -- shared pieces ------------------------------------------------------------------------
+
+
+def _agent(name: str, agent_id: str) -> str:
+    name = clip(name, _LINE) or "(no name)"
+    return name if agent_id == name else f"{name} ({clip(agent_id, _WORD)})"
+
+
+def _agent_row(x: AgentLine) -> list[str]:
+    return [
+        "!" if x.flag else "",
+        clip(x.agent.name, _NAME),
+        clip(x.agent.id, _WORD),
+        state_name(x.state, x.label),
+        _word(x.reason),
+        duration(x.elapsed),
+        _word(x.flag or ""),
+    ]
+
+
+def _state_words(state: State, label: str, reason: str) -> str:
+    name = state_name(state, label)
+    return f"{name} · {_word(reason)}" if reason.strip() else name
+
+
+def _word(text: str) -> str:
+    return clip(text, _WORD)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _choices(choices: Sequence[Choice]) -> str:
+    return ", ".join(
+        clip(c.label, _NAME) if c.id == c.label else f"{clip(c.label, _NAME)} ({clip(c.id, _WORD)})"
+        for c in choices
+    )
+
+
+def _time(at: datetime, ref: datetime, zone: ZoneInfo) -> str:
+    """HH:MM in the floor's zone, with the day when it is not `ref`'s day."""
+    local = at.astimezone(zone)
+    same_day = local.date() == ref.astimezone(zone).date()
+    return local.strftime("%H:%M" if same_day else "%a %d %b %H:%M")
+
+
+def _as_of(freshness: Freshness, zone: ZoneInfo) -> str:
+    local = freshness.as_of.astimezone(zone)
+    text = f"as of {local.strftime('%H:%M:%S')} {local.tzname() or zone.key}"
+    return f"{text} — data may be stale" if freshness.stale else text
+
+
+def _totals(t: Totals) -> str:
+    rows = [
+        ["Ready", duration(t.ready)],
+        ["Busy", duration(t.busy)],
+        ["Wrap", duration(t.wrap)],
+        ["Away", duration(t.away)],
+        ["Occupancy", percent(t.occupancy)],
+    ]
+    return _table(rows)
+
+
+def _table(rows: Iterable[Sequence[object]], headers: Sequence[str] = ()) -> str:
+    # numparse off: agent ids such as "0042" must print as given, not as 42.
+    return tabulate(
+        list(rows),
+        headers=list(headers),
+        tablefmt="simple" if headers else "plain",
+        disable_numparse=True,
+    )
