@@ -92,6 +92,12 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value
 
+    @field_validator("vcc_base_url")
+    @classmethod
+    def _api_root(cls, value: str | None) -> str | None:
+        # API.md calls ".../stats" the Stats base URL; accept it as well as the host root.
+        return value.rstrip("/").removesuffix("/stats") if value else value
+
     @model_validator(mode="after")
     def _pairs(self) -> Settings:
         if bool(self.vcc_client_id) != bool(self.vcc_client_secret):

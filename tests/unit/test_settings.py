@@ -23,6 +23,8 @@ class TestSettings:
         assert nam.stats_base_url == "https://nam.api.newvoicemedia.com"
         custom = load_settings({"VCC_BASE_URL": "https://nam.api.cc.vonage.com/"})
         assert custom.stats_base_url == "https://nam.api.cc.vonage.com"
+        documented = load_settings({"VCC_BASE_URL": "https://nam.api.newvoicemedia.com/stats"})
+        assert documented.stats_base_url == "https://nam.api.newvoicemedia.com"
 
     @pytest.mark.parametrize(
         ("env", "variable"),
