@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -22,6 +23,9 @@ from bot.query.logic import Thresholds
 from bot.query.service import Policy, Query
 from bot.settings import Settings
 from bot.vcc.client import VccClient, build_vcc_client
+
+if TYPE_CHECKING:
+    from bot.sim.server import SimServer
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -35,6 +39,7 @@ class Runtime:
     query: Query
     simulated: bool
     zone: ZoneInfo
+    sim: SimServer | None = None  # the simulated contact center, when it is the source
 
 
 def _policy(settings: Settings) -> Policy:
@@ -54,6 +59,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
     """Build the runtime; on exit close the VCC client and stop the simulator if started."""
     clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
+        sim: SimServer | None = None
         if settings.simulated:
             from bot.sim.floor import Floor, FloorConfig  # only the simulated bot needs these
             from bot.sim.server import SimServer
@@ -96,4 +102,4 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
 
         cache = DirectoryCache(load, clock, timedelta(minutes=settings.directory_ttl_minutes))
         query = Query(client, cache.get, clock, _policy(settings))
-        yield Runtime(query, settings.simulated, settings.zone)
+        yield Runtime(query, settings.simulated, settings.zone, sim)
