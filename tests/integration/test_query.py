@@ -1,0 +1,148 @@
+"""handle() through the whole stack: Query -> VccClient -> loopback simulator.
+
+Expected values come from a second, independent Floor with the same seed and clock, so the
+answers are checked against the simulated truth, not against themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.handle import UNAVAILABLE, handle
+from bot.query.results import AgentNow, ErrorAnswer, History, TeamsList, TeamSummary, WhoList
+from bot.runtime import Runtime, open_runtime
+from bot.settings import load_settings
+from bot.sim import Floor, FloorConfig
+from bot.vcc.models import State
+from tests.sim_fixtures import SIM_NOW
+
+ZONE = "Europe/London"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(SIM_NOW)
+
+
+@pytest.fixture
+def truth(clock: FrozenClock) -> Floor:
+    """An independent copy of the floor the runtime's simulator serves."""
+    return Floor(FloorConfig(seed=7, agents=60, timezone=ZONE), clock)
+
+
+@pytest.fixture
+async def runtime(clock: FrozenClock) -> AsyncIterator[Runtime]:
+    settings = load_settings({"AGENTSTATE_TIMEZONE": ZONE, "AGENTSTATE_VCC_TIMEOUT": "2"})
+    async with open_runtime(settings, clock) as rt:
+        yield rt
+
+
+def open_rows(truth: Floor) -> dict[str, dict[str, Any]]:
+    """Each agent's current (open) WFM row today, per the simulated truth."""
+    rows = truth.states(SIM_NOW - timedelta(days=2), SIM_NOW, "StartedOrEnded")
+    return {r["agentId"]: r for r in rows if r["duration"] is None}
+
+
+class TestAgent:
+    async def test_current_state_matches_the_floor(self, runtime: Runtime, truth: Floor) -> None:
+        """An agent's answer shows the state, reason and start of their open row."""
+        current = open_rows(truth)
+        agent = next(a for a in truth.agents if a.agent_id in current)
+        reply = await handle(agent.name, runtime.query, simulated=runtime.simulated)
+        answer = reply.answer
+        assert isinstance(answer, AgentNow)
+        row = current[agent.agent_id]
+        assert answer.state is State.from_wire(row["state"])
+        assert answer.reason == row["description"]
+        assert answer.since == datetime.fromisoformat(row["start"])
+        assert answer.elapsed == SIM_NOW - answer.since
+        assert answer.freshness.as_of == SIM_NOW
+        assert not answer.freshness.stale
+        assert reply.simulated
+
+    async def test_busy_agent_shows_live_interaction(self, runtime: Runtime, truth: Floor) -> None:
+        """A Busy agent's answer carries the interaction from agent-status."""
+        busy = [aid for aid, r in open_rows(truth).items() if r["state"] == "Busy"]
+        assert busy, "the default floor at SIM_NOW has agents on calls"
+        reply = await handle(busy[0], runtime.query)
+        assert isinstance(reply.answer, AgentNow)
+        assert reply.answer.state is State.BUSY
+        assert reply.answer.interactions
+        assert reply.answer.interactions[0].direction in {"Inbound", "Outbound", "Internal"}
+
+    async def test_history_today_is_a_contiguous_timeline(
+        self, runtime: Runtime, truth: Floor
+    ) -> None:
+        """Today's history of a working agent has back-to-back periods ending now."""
+        agent_id = next(aid for aid, r in open_rows(truth).items() if r["state"] != "LoggedOut")
+        reply = await handle(f"{agent_id} history today", runtime.query)
+        answer = reply.answer
+        assert isinstance(answer, History)
+        assert answer.window_label == "today"
+        assert len(answer.periods) > 3
+        for before, after in zip(answer.periods, answer.periods[1:], strict=False):
+            assert before.end == after.start
+        assert answer.periods[-1].ongoing
+        assert answer.periods[-1].end == SIM_NOW
+
+
+class TestTeams:
+    async def test_team_summary_covers_every_member(self, runtime: Runtime, truth: Floor) -> None:
+        """A team's counts add up to its size, and every member is listed once."""
+        team = truth.teams[0]
+        members = {a.agent_id for a in truth.members(team.team_id)}
+        reply = await handle(f"team {team.name.lower()}", runtime.query)
+        answer = reply.answer
+        assert isinstance(answer, TeamSummary)
+        assert sum(n for _, n in answer.counts) == len(members)
+        assert {line.agent.id for line in answer.agents} == members
+        flagged = [line for line in answer.agents if line.flag]
+        assert list(answer.agents[: len(flagged)]) == flagged
+
+    async def test_teams_lists_all_four(self, runtime: Runtime, truth: Floor) -> None:
+        """`teams` lists every team of the floor."""
+        answer = (await handle("teams", runtime.query)).answer
+        assert isinstance(answer, TeamsList)
+        assert [t.team.name for t in answer.teams] == [t.name for t in truth.teams]
+
+    async def test_who_away_lists_exactly_the_away_agents(
+        self, runtime: Runtime, truth: Floor
+    ) -> None:
+        """`who away` is every agent whose open row is Away or ExtendedAway."""
+        expected = {
+            aid for aid, r in open_rows(truth).items() if r["state"] in ("Away", "ExtendedAway")
+        }
+        answer = (await handle("who away", runtime.query)).answer
+        assert isinstance(answer, WhoList)
+        assert {line.agent.id for line in answer.agents} == expected
+
+
+class TestFailures:
+    async def test_vcc_down_is_a_friendly_answer(self, runtime: Runtime) -> None:
+        """VCC answering 500 on every retry becomes the friendly "not answering" reply."""
+        assert runtime.sim is not None
+        await handle("teams", runtime.query)  # directory loaded while VCC is up
+        runtime.sim.fail_next(50, status=500)
+        answer = (await handle("teams", runtime.query)).answer
+        assert isinstance(answer, ErrorAnswer)
+        assert answer.message == UNAVAILABLE
+
+    async def test_unknown_agent_suggests(self, runtime: Runtime, truth: Floor) -> None:
+        """A misspelt name answers "did you mean" with the agent as a suggestion."""
+        agent = truth.agents[0]
+        typo = agent.name[:-1] + "x"
+        answer = (await handle(typo, runtime.query)).answer
+        assert isinstance(answer, ErrorAnswer)
+        assert agent.agent_id in {c.id for c in answer.suggestions}
+
+    async def test_window_older_than_history_limit(self, runtime: Runtime, truth: Floor) -> None:
+        """A date older than the history limit is a friendly answer, not a VCC call."""
+        agent = truth.agents[0]
+        answer = (await handle(f"{agent.agent_id} history 2026-01-01", runtime.query)).answer
+        assert isinstance(answer, ErrorAnswer)
+        assert "at most 7 days" in answer.message
