@@ -245,4 +245,3 @@ class DirectoryCache:
             and self._loaded_at is not None
             and self._clock.now() - self._loaded_at < self._ttl
         )
-
