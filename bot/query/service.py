@@ -55,6 +55,10 @@ class Query:
     def zone(self) -> ZoneInfo:
         return self._policy.zone
 
+    async def directory(self) -> Directory:
+        """The agents and teams the bot knows (cached by the caller's loader)."""
+        return await self._directory()
+
     async def agent_now(self, name: str) -> AgentNow:
         directory = await self._directory()
         agent = directory.find_agent(name)

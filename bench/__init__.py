@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench`. Figures to watch, never part of `make test`."""
