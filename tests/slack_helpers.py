@@ -33,6 +33,7 @@ __all__ = [
     "SlackSender",
     "action_body",
     "all_text",
+    "buttons",
     "command_body",
 ]
 
@@ -245,28 +246,46 @@ class SlackSender:
             headers=dict(headers) if headers is not None else self._signer.headers(body),
         )
 
-    async def command(self, text: str, *, user_id: str = USER_ID) -> tuple[httpx.Response, str]:
-        """`/agentstate <text>`; returns the ack response and the response_url it carries."""
-        url = self._recorder.response_url()
+    async def command(
+        self, text: str, *, user_id: str = USER_ID, response_url: str | None = None
+    ) -> tuple[httpx.Response, str]:
+        """`/agentstate <text>` (escaped as Slack does); returns the ack response and the
+        response_url it carries (a fresh one unless given)."""
+        url = response_url or self._recorder.response_url()
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         return await self.post(command_body(escaped, response_url=url, user_id=user_id)), url
 
     async def click(
-        self, action_id: str, value: str, *, user_id: str = USER_ID
+        self, action_id: str, value: str, *, user_id: str = USER_ID, response_url: str | None = None
     ) -> tuple[httpx.Response, str]:
-        """A button click; returns the ack response and the click's own response_url."""
-        url = self._recorder.response_url()
+        """A button click; returns the ack response and the click's own response_url (a fresh
+        one unless given)."""
+        url = response_url or self._recorder.response_url()
         body = action_body(action_id, value, response_url=url, user_id=user_id)
         return await self.post(body), url
 
 
 def all_text(message: Any) -> str:
-    """Every string in a posted message (fallback text, block texts, button values), joined by
-    newlines: what a test searches for content and for what must never appear."""
+    """Every string a user can see in a posted message (fallback text, block and button texts),
+    joined by newlines: what a test searches for content and for what must never appear.
+    Button values and ids are left out: Slack never shows them."""
     if isinstance(message, str):
         return message
     if isinstance(message, Mapping):
-        return "\n".join(all_text(v) for v in message.values())
+        return "\n".join(all_text(v) for k, v in message.items() if k not in _UNSEEN)
     if isinstance(message, list):
         return "\n".join(all_text(v) for v in message)
     return ""
+
+
+_UNSEEN = frozenset({"value", "action_id", "block_id"})
+
+
+def buttons(message: Any) -> list[dict[str, Any]]:
+    """Every button element anywhere in a posted message, in order."""
+    if isinstance(message, Mapping):
+        found = [dict(message)] if message.get("type") == "button" else []
+        return found + [b for v in message.values() for b in buttons(v)]
+    if isinstance(message, list):
+        return [b for v in message for b in buttons(v)]
+    return []

@@ -1,0 +1,333 @@
+"""The Slack front door: a Bolt `AsyncApp` that acks at once and answers lazily.
+
+    /agentstate <text>     ack() empty (Slack shows nothing yet), then a lazy listener runs
+                           handle() and POSTs the blocks to the command's response_url
+    agentstate_refresh     re-run the button's command; the answer replaces the message
+    agentstate_run_<n>     run a "did you mean" / "which one" choice; replaces the message
+    agentstate_share       re-run, post it in the channel ("Shared by"), delete the ephemeral copy
+
+Replies go through `response_url` on one long-lived `httpx.AsyncClient` (Bolt's `respond()`
+opens a new HTTP session per call: ../shared/SLACK.md), so the app needs only the `commands`
+scope. `process_before_response=True` returns the HTTP ack as soon as `ack()` has run instead
+of polling for it every 10 ms.
+
+One aiohttp application serves POST `/slack/events` (Bolt verifies the signature and the
+timestamp: 401 otherwise), GET `/healthz` and GET `/readyz`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.lazy_listener.async_internals import to_runnable_function
+from slack_bolt.lazy_listener.asyncio_runner import AsyncioLazyListenerRunner
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.format.blocks import ACTION_REFRESH, ACTION_RUN_PREFIX, ACTION_SHARE, render_blocks
+from bot.handle import handle
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+__all__ = [
+    "COMMAND",
+    "EVENTS_PATH",
+    "REFRESH",
+    "RUN",
+    "SHARE",
+    "build_app",
+    "build_web_app",
+    "serve",
+    "serve_http",
+    "serve_socket_mode",
+    "unescape",
+]
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/agentstate"
+EVENTS_PATH = "/slack/events"
+REFRESH = ACTION_REFRESH  # the buttons' action_ids are the formatter's; one source
+SHARE = ACTION_SHARE
+RUN = re.compile(rf"^{re.escape(ACTION_RUN_PREFIX)}\d+$")
+
+_OOPS = "Something went wrong on my side. It's logged; try again in a minute."
+_DRAIN_SECONDS = 10.0  # how long a stopping server waits for answers already being worked on
+_ENTITIES = re.compile(r"&(amp|lt|gt);")
+_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+
+Json = dict[str, Any]
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<` and `>` in slash-command text (one pass, so `&amp;lt;`
+    becomes `&lt;`, what the user typed)."""
+    return _ENTITIES.sub(lambda m: _UNESCAPED[m.group(1)], text)
+
+
+def _where(url: str) -> str:
+    """What of a response_url may be logged: its host. The path is a capability (a secret)."""
+    return urlsplit(url).hostname or "?"
+
+
+class _TrackedLazyRunner(AsyncioLazyListenerRunner):
+    """Bolt's asyncio lazy runner, keeping each task so none is garbage-collected mid-answer
+    and a stopping server can wait for the answers it already acked."""
+
+    def __init__(self, logger: logging.Logger, grace: float) -> None:
+        super().__init__(logger)
+        self._grace = grace
+        self._tasks: set[asyncio.Future[None]] = set()
+
+    def start(self, function: Callable[..., Awaitable[None]], request: AsyncBoltRequest) -> None:
+        # What the parent's start() does (its run() is broken: it calls the coroutine).
+        runnable = to_runnable_function(internal_func=function, logger=self.logger, request=request)
+        task: asyncio.Future[None] = asyncio.ensure_future(runnable)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait up to `grace` seconds for running answers; cancel what is left."""
+        if not self._tasks:
+            return
+        _, late = await asyncio.wait(set(self._tasks), timeout=self._grace)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("stopped with %d answer(s) unfinished", len(late))
+
+
+class _Replier:
+    """Runs a command and posts the answer to a response_url; never raises into Bolt."""
+
+    def __init__(self, runtime: Runtime, http: httpx.AsyncClient) -> None:
+        self._runtime = runtime
+        self._http = http
+
+    async def render(
+        self, text: str, *, shared_by: str | None = None
+    ) -> tuple[list[dict[str, Any]], str]:
+        reply = await handle(text, self._runtime.query, simulated=self._runtime.simulated)
+        zone: ZoneInfo = self._runtime.zone
+        return render_blocks(reply, zone=zone, shared_by=shared_by)
+
+    async def post(self, url: str, payload: Json) -> bool:
+        """POST JSON to a response_url; False (and logged) when Slack did not take it."""
+        try:
+            response = await self._http.post(url, json=payload)
+        except httpx.HTTPError as exc:
+            # The exception text can carry the URL; its type is enough to act on.
+            log.warning("response_url POST to %s failed: %s", _where(url), type(exc).__name__)
+            return False
+        if response.is_success:
+            return True
+        log.warning(
+            "response_url POST to %s refused: HTTP %d %.200s",
+            _where(url),
+            response.status_code,
+            response.text,
+        )
+        return False
+
+    @asynccontextmanager
+    async def guard(self, url: str, what: str) -> AsyncIterator[None]:
+        """Log any failure of an answer (Bolt would swallow it) and tell the user, best effort."""
+        try:
+            yield
+        except Exception:
+            log.exception("answering %s failed", what)
+            await self.post(
+                url, {"response_type": "ephemeral", "replace_original": False, "text": _OOPS}
+            )
+
+
+def _action(body: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(command text, response_url, clicking user id) of a block_actions payload."""
+    actions = body.get("actions") or [{}]
+    value = str(actions[0].get("value") or "")
+    return value, str(body.get("response_url") or ""), str((body.get("user") or {}).get("id", ""))
+
+
+def build_app(
+    *,
+    runtime: Runtime,
+    bot_token: str | None,
+    signing_secret: str,
+    api_url: str,
+    http: httpx.AsyncClient,
+) -> AsyncApp:
+    """The Bolt app: listeners for `/agentstate` and the reply buttons.
+
+    Args:
+        runtime: what answers (query, simulated, zone).
+        bot_token: the bot token; Bolt checks it with auth.test once, on the first request.
+            None: no Web API calls at all (replies need only response_url).
+        signing_secret: verifies every HTTP request; must not be empty (in Socket Mode, where
+            nothing is signed, pass any unguessable value).
+        api_url: the Slack Web API root (SLACK_API_URL), e.g. "https://slack.com/api/".
+        http: the one long-lived client every response_url POST goes through.
+    """
+    if not signing_secret:
+        raise ValueError("a signing secret is required: without one anyone could sign requests")
+    client = AsyncWebClient(token=bot_token, base_url=api_url.rstrip("/") + "/")
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # Without a token there is nothing to check: replies go to response_url only.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
+
+    app = AsyncApp(
+        name="agentstate",
+        client=client,  # passed, so Bolt reads no SLACK_BOT_TOKEN from the environment
+        signing_secret=signing_secret,
+        authorize=None if bot_token else authorize,
+        request_verification_enabled=True,
+        process_before_response=True,
+    )
+    app.listener_runner.lazy_listener_runner = _TrackedLazyRunner(app.logger, _DRAIN_SECONDS)
+    replier = _Replier(runtime, http)
+
+    async def acknowledge(ack: AsyncAck) -> None:
+        await ack()
+
+    async def answer_command(body: dict[str, Any]) -> None:
+        url = str(body.get("response_url") or "")
+        text = unescape(str(body.get("text") or ""))
+        started = time.perf_counter()
+        async with replier.guard(url, "a command"):
+            blocks, fallback = await replier.render(text)
+            posted = await replier.post(
+                url, {"response_type": "ephemeral", "blocks": blocks, "text": fallback}
+            )
+            log.info(
+                "answered %s %r in %.0f ms%s",
+                COMMAND,
+                text[:200],
+                (time.perf_counter() - started) * 1000,
+                "" if posted else " (not delivered)",
+            )
+
+    async def answer_again(body: dict[str, Any]) -> None:
+        text, url, _ = _action(body)
+        async with replier.guard(url, "a button"):
+            blocks, fallback = await replier.render(text)
+            await replier.post(url, {"replace_original": True, "blocks": blocks, "text": fallback})
+
+    async def share(body: dict[str, Any]) -> None:
+        text, url, user_id = _action(body)
+        async with replier.guard(url, "a share"):
+            # Even without a user id it renders as shared: no buttons in the channel.
+            blocks, fallback = await replier.render(text, shared_by=user_id)
+            shared = await replier.post(
+                url,
+                {
+                    "response_type": "in_channel",
+                    "replace_original": False,
+                    "blocks": blocks,
+                    "text": fallback,
+                },
+            )
+            if shared:  # keep the private copy if the channel did not get one
+                await replier.post(url, {"delete_original": True})
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])
+    app.action(REFRESH)(ack=acknowledge, lazy=[answer_again])
+    app.action(RUN)(ack=acknowledge, lazy=[answer_again])
+    app.action(SHARE)(ack=acknowledge, lazy=[share])
+    return app
+
+
+def build_web_app(app: AsyncApp) -> web.Application:
+    """One aiohttp application: POST /slack/events (Bolt), GET /healthz and GET /readyz.
+
+    /readyz turns 503 once the server starts stopping; stopping waits (up to 10 s) for answers
+    already acked.
+    """
+    state = {"ready": True}
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(_: web.Request) -> web.Response:
+        if state["ready"]:
+            return web.Response(text="ready")
+        return web.Response(status=503, text="stopping")
+
+    async def stopping(_: web.Application) -> None:
+        state["ready"] = False
+        await _drain(app)
+
+    web_app = web.Application()
+    web_app.add_routes(
+        [web.post(EVENTS_PATH, events), web.get("/healthz", healthz), web.get("/readyz", readyz)]
+    )
+    web_app.on_shutdown.append(stopping)
+    return web_app
+
+
+async def _drain(app: AsyncApp) -> None:
+    runner = app.listener_runner.lazy_listener_runner
+    if isinstance(runner, _TrackedLazyRunner):
+        await runner.drain()
+
+
+async def serve_http(app: AsyncApp, port: int, *, host: str = "0.0.0.0") -> None:  # noqa: S104
+    """Serve the web app on host:port until cancelled; then stop cleanly (drain answers)."""
+    runner = web.AppRunner(build_web_app(app))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("Slack over HTTP: listening on %s:%d%s", host, port, EVENTS_PATH)
+        await asyncio.Event().wait()  # until cancelled
+    finally:
+        await runner.cleanup()
+
+
+async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
+    """Take Slack's requests over Socket Mode until cancelled (no public URL needed)."""
+    handler = AsyncSocketModeHandler(app, app_token)
+    try:
+        await handler.connect_async()  # type: ignore[no-untyped-call]  # untyped in Bolt
+        log.info("Slack over Socket Mode: connected")
+        await asyncio.Event().wait()  # until cancelled
+    finally:
+        await _drain(app)
+        await handler.close_async()  # type: ignore[no-untyped-call]  # untyped in Bolt
+
+
+async def serve(runtime: Runtime, settings: Settings) -> None:
+    """Build the app from Settings and serve it: Socket Mode with SLACK_APP_TOKEN, else HTTP."""
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    signing = settings.slack_signing_secret
+    # Socket Mode requests are not signed, so there may be no secret; Bolt still wants one.
+    secret = signing.get_secret_value() if signing else secrets.token_hex(32)
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        app = build_app(
+            runtime=runtime,
+            bot_token=bot_token,
+            signing_secret=secret,
+            api_url=settings.slack_api_url,
+            http=http,
+        )
+        if settings.slack_app_token is not None:
+            await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        else:
+            await serve_http(app, settings.port)
