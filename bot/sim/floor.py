@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import product
 from math import log, sqrt
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, cast
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
@@ -118,6 +118,7 @@ _MAX_CACHED_DAYS: Final = 50_000
 _MAX_CACHED_SELECTIONS: Final = 16
 _NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "sim.agentstate.invalid")
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+_UNKNOWN: Final = object()  # not yet drawn (None means a day off)
 
 # -- names --------------------------------------------------------------------------------------
 _TEAM_NAMES: Final = (
@@ -340,8 +341,8 @@ class StateSelection:
     is judged against the `now` it is written out at.
     """
 
-    def __init__(self, floor: Floor, rows: Sequence[_Row]) -> None:
-        self._ids = [a.agent_id for a in floor.agents]
+    def __init__(self, agent_ids: Sequence[str], rows: Sequence[_Row]) -> None:
+        self._ids = agent_ids
         self._rows = rows
 
     def __len__(self) -> int:
@@ -392,7 +393,8 @@ class Floor:
                     email=_email(name, agent_id, taken),
                 )
             )
-        self._index = {a.agent_id: i for i, a in enumerate(self.agents)}
+        self._ids = tuple(a.agent_id for a in self.agents)
+        self._index = {agent_id: i for i, agent_id in enumerate(self._ids)}
         # The wire orders agents by agentId as text ("10000" < "1001").
         self._by_id = sorted(range(count), key=lambda i: self.agents[i].agent_id)
         self._rank = [0] * count
@@ -400,8 +402,9 @@ class Floor:
             self._rank[i] = rank
         self._profiles = [self._profile(a.agent_id) for a in self.agents]
         self._lock = threading.Lock()
-        self._plans: dict[tuple[int, date], tuple[int, int] | None] = {}
-        self._days: dict[tuple[int, date], _Day | None] = {}
+        # Plain dicts read without the lock (a lookup is atomic); writes and evictions take it.
+        self._plans: dict[tuple[int, date], object] = {}
+        self._days: dict[tuple[int, date], object] = {}
         self._selections: dict[tuple[int, int, str, str | None], tuple[int, StateSelection]] = {}
 
     # -- public queries ----------------------------------------------------------------------
@@ -474,7 +477,7 @@ class Floor:
         # Once the window has closed its membership cannot change, so pages can share it.
         if cached is not None and e <= cached[0] <= now_ms:
             return cached[1]
-        selection = StateSelection(self, self._select(s, e, include, agent_id, now_ms))
+        selection = StateSelection(self._ids, self._select(s, e, include, agent_id, now_ms))
         if e <= now_ms:
             with self._lock:
                 self._selections[key] = (now_ms, selection)
@@ -639,8 +642,9 @@ class Floor:
     def _plan(self, i: int, day: date) -> tuple[int, int] | None:
         """(login, planned logout) for agent `i` on local `day`, or None for a day off."""
         key = (i, day)
-        if key in self._plans:
-            return self._plans[key]
+        known = self._plans.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return cast("tuple[int, int] | None", known)
         profile = self._profiles[i]
         rng = random.Random(f"{self.config.seed}/{self.agents[i].agent_id}/{day}/plan")
         chance = profile.weekend_work if day.weekday() >= 5 else 1 - profile.weekday_off
@@ -655,8 +659,9 @@ class Floor:
     def _day(self, i: int, day: date) -> _Day | None:
         """Agent `i`'s rows on local `day` from login to logout, or None for a day off."""
         key = (i, day)
-        if key in self._days:
-            return self._days[key]
+        known = self._days.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return cast("_Day | None", known)
         plan = self._plan(i, day)
         worked = None
         if plan is not None:
@@ -666,7 +671,7 @@ class Floor:
         return worked
 
     def _remember(
-        self, cache: dict[tuple[int, date], Any], key: tuple[int, date], value: Any
+        self, cache: dict[tuple[int, date], object], key: tuple[int, date], value: object
     ) -> None:
         with self._lock:
             cache[key] = value

@@ -157,7 +157,7 @@ class SimServer:
         self._httpd = _HTTPServer(self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.02},  # the most stop() waits for the loop
             name=f"sim-vcc-{self._httpd.server_address[1]}",
             daemon=True,
         )
