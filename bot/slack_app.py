@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import httpx
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -38,8 +39,10 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.lazy_listener.async_internals import to_runnable_function
 from slack_bolt.lazy_listener.asyncio_runner import AsyncioLazyListenerRunner
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import ConfigError
 from bot.format.blocks import ACTION_REFRESH, ACTION_RUN_PREFIX, ACTION_SHARE, render_blocks
 from bot.handle import handle
 from bot.runtime import Runtime
@@ -53,6 +56,7 @@ __all__ = [
     "SHARE",
     "build_app",
     "build_web_app",
+    "check_token",
     "serve",
     "serve_http",
     "serve_socket_mode",
@@ -255,10 +259,8 @@ def build_app(
 def build_web_app(app: AsyncApp) -> web.Application:
     """One aiohttp application: POST /slack/events (Bolt), GET /healthz and GET /readyz.
 
-    /readyz turns 503 once the server starts stopping; stopping waits (up to 10 s) for answers
-    already acked.
+    Stopping it (AppRunner.cleanup) first finishes the answers already acked, for up to 10 s.
     """
-    state = {"ready": True}
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -267,19 +269,18 @@ def build_web_app(app: AsyncApp) -> web.Application:
         return web.Response(text="ok")
 
     async def readyz(_: web.Request) -> web.Response:
-        if state["ready"]:
-            return web.Response(text="ready")
-        return web.Response(status=503, text="stopping")
+        # Built means ready: the runtime (and the simulator) exist before the app does, and
+        # VCC being down is an answer ("VCC isn't answering"), not a reason to take no traffic.
+        return web.Response(text="ready")
 
-    async def stopping(_: web.Application) -> None:
-        state["ready"] = False
+    async def finish_answers(_: web.Application) -> None:
         await _drain(app)
 
     web_app = web.Application()
     web_app.add_routes(
         [web.post(EVENTS_PATH, events), web.get("/healthz", healthz), web.get("/readyz", readyz)]
     )
-    web_app.on_shutdown.append(stopping)
+    web_app.on_shutdown.append(finish_answers)
     return web_app
 
 
@@ -289,8 +290,35 @@ async def _drain(app: AsyncApp) -> None:
         await runner.drain()
 
 
+async def check_token(app: AsyncApp) -> None:
+    """Ask Slack who the bot is (auth.test) before serving, so a bad token stops the start
+    instead of failing the first command.
+
+    Raises:
+        ConfigError: Slack refused SLACK_BOT_TOKEN. When Slack cannot be reached, this only
+            warns: Bolt asks again on the first request.
+    """
+    if not app.client.token:
+        return
+    try:
+        who = await app.client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "refused")
+        raise ConfigError("SLACK_BOT_TOKEN", f"Slack refused the token ({error})") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("could not reach Slack to check the bot token: %s", type(exc).__name__)
+        return
+    log.info("Slack: signed in as bot user %s in team %s", who.get("user_id"), who.get("team_id"))
+
+
 async def serve_http(app: AsyncApp, port: int, *, host: str = "0.0.0.0") -> None:  # noqa: S104
-    """Serve the web app on host:port until cancelled; then stop cleanly (drain answers)."""
+    """Check the token, then serve the web app on host:port until cancelled; then stop
+    cleanly (answers already acked are finished first).
+
+    Raises:
+        ConfigError: Slack refused the bot token.
+    """
+    await check_token(app)
     runner = web.AppRunner(build_web_app(app))
     await runner.setup()
     try:
@@ -302,9 +330,21 @@ async def serve_http(app: AsyncApp, port: int, *, host: str = "0.0.0.0") -> None
 
 
 async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
-    """Take Slack's requests over Socket Mode until cancelled (no public URL needed)."""
+    """Check the token, then take Slack's requests over Socket Mode until cancelled (no public
+    URL needed); answers already acked are finished before it returns.
+
+    Raises:
+        ConfigError: Slack refused the bot token or the app-level token.
+    """
+    await check_token(app)
     handler = AsyncSocketModeHandler(app, app_token)
     try:
+        # The client retries a refused token forever; ask for the socket URL here, once.
+        try:
+            handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        except SlackApiError as exc:
+            error = exc.response.get("error", "refused")
+            raise ConfigError("SLACK_APP_TOKEN", f"Slack refused the token ({error})") from None
         await handler.connect_async()  # type: ignore[no-untyped-call]  # untyped in Bolt
         log.info("Slack over Socket Mode: connected")
         await asyncio.Event().wait()  # until cancelled

@@ -22,7 +22,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
 __all__ = [
@@ -63,18 +63,23 @@ class Recorded:
 
 
 class Recorder:
-    """A loopback stand-in for the Slack Web API and response_urls.
+    """A loopback stand-in for the Slack Web API, response_urls and Socket Mode.
 
     Use as `async with Recorder() as recorder:`; `recorder.api_url` is SLACK_API_URL, and
     `recorder.response_url()` hands out a fresh response_url (as Slack does per request).
+    `apps.connections.open` hands out `ws://.../socket`, where Socket Mode clients connect;
+    what they send there is recorded under the path "/socket".
     """
 
     def __init__(self, wait_seconds: float = 10.0) -> None:
         self.wait_seconds = wait_seconds
         self.requests: list[Recorded] = []
+        # What a Web API method answers, when set; else {"ok": true} (and a socket URL).
+        self.api_answers: dict[str, dict[str, Any]] = {"auth.test": AUTH_TEST}
         self._changed = asyncio.Condition()
         self._refusals: dict[str, tuple[int, str]] = {}
         self._ids = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -82,6 +87,7 @@ class Recorder:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -96,6 +102,8 @@ class Recorder:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        for socket in self._sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -134,22 +142,46 @@ class Recorder:
             await asyncio.wait_for(self._changed.wait_for(enough), self.wait_seconds)
         return self.posts(url_or_path)
 
+    async def socket(self) -> web.WebSocketResponse:
+        """Wait for a Socket Mode client to connect; its server side, to send envelopes on."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: bool(self._sockets)), self.wait_seconds
+            )
+        return self._sockets[-1]
+
     async def _record(self, request: web.Request) -> None:
         raw = await request.text()
         if request.content_type == "application/json":
             body = json.loads(raw) if raw else {}
         else:
             body = dict(parse_qsl(raw, keep_blank_values=True))
+        await self._append(Recorded(request.path, body, dict(request.headers)))
+
+    async def _append(self, recorded: Recorded) -> None:
         async with self._changed:
-            self.requests.append(Recorded(request.path, body, dict(request.headers)))
+            self.requests.append(recorded)
             self._changed.notify_all()
 
     async def _api(self, request: web.Request) -> web.Response:
         await self._record(request)
         method = request.match_info["method"]
-        if method == "auth.test":
-            return web.json_response(AUTH_TEST)
-        return web.json_response({"ok": True})
+        if method == "apps.connections.open" and method not in self.api_answers:
+            ws_url = self.base_url.replace("http://", "ws://", 1) + "/socket"
+            return web.json_response({"ok": True, "url": ws_url})
+        return web.json_response(self.api_answers.get(method, {"ok": True}))
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        async with self._changed:
+            self._sockets.append(socket)
+            self._changed.notify_all()
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for message in socket:
+            if message.type is WSMsgType.TEXT:
+                await self._append(Recorded("/socket", json.loads(message.data), {}))
+        return socket
 
     async def _response(self, request: web.Request) -> web.Response:
         await self._record(request)

@@ -11,6 +11,8 @@ Slack message carries it (names, states, "as of"), not how the blocks are laid o
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -19,6 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -28,6 +31,7 @@ from slack_bolt.app.async_app import AsyncApp
 
 from bot.clock import FrozenClock
 from bot.directory import Agent, load_directory_file
+from bot.errors import ConfigError
 from bot.format.mrkdwn import escape, state_name
 from bot.handle import UNAVAILABLE, handle
 from bot.query.results import (
@@ -40,7 +44,16 @@ from bot.query.results import (
 )
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
-from bot.slack_app import REFRESH, RUN, SHARE, build_app, build_web_app, unescape
+from bot.slack_app import (
+    REFRESH,
+    RUN,
+    SHARE,
+    build_app,
+    build_web_app,
+    check_token,
+    serve_socket_mode,
+    unescape,
+)
 from tests.sim_fixtures import SIM_NOW  # a Wednesday morning: most of the floor works
 from tests.slack_helpers import (
     FORM,
@@ -59,6 +72,7 @@ shared_loop = pytest.mark.asyncio(loop_scope="module")
 
 SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
 SAMPLE_DIRECTORY = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_directory.json"
 SETTINGS = {"AGENTSTATE_TIMEZONE": "Europe/London"}  # no VCC credentials: the simulator
 
@@ -239,6 +253,12 @@ class TestHttpEndpoints:
             ready = await http.get("/readyz")
         assert (health.status_code, health.text) == (200, "ok")
         assert ready.status_code == 200
+
+    async def test_slacks_ssl_check_gets_200(self, slack: Slack) -> None:
+        """Slack's certificate probe (ssl_check=1) is answered 200 and runs nothing."""
+        response = await slack.send.post("ssl_check=1&token=x", {"Content-Type": FORM})
+        assert response.status_code == 200
+        assert [r for r in slack.recorder.requests if not r.path.startswith("/api/")] == []
 
     async def test_unknown_path_is_404(self, slack: Slack) -> None:
         """Only /slack/events takes POSTs."""
@@ -538,3 +558,115 @@ class TestVccDown:
         assert UNAVAILABLE in all_text(down)
         _no_traceback(down)
         assert "as of" in all_text(await slack.ask(name))
+
+
+@shared_loop
+class TestStartup:
+    async def test_a_good_token_passes(
+        self, recorder: Recorder, runtime: Runtime, clients: Clients
+    ) -> None:
+        """Before serving, the bot token is checked once with auth.test."""
+        app = build_app(
+            runtime=runtime,
+            bot_token=BOT_TOKEN,
+            signing_secret=SECRET,
+            api_url=recorder.api_url,
+            http=clients.app,
+        )
+        await check_token(app)
+        (call,) = [r for r in recorder.requests if r.path == "/api/auth.test"]
+        assert call.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
+
+    async def test_a_refused_token_stops_the_start(
+        self, recorder: Recorder, runtime: Runtime, clients: Clients
+    ) -> None:
+        """A token Slack refuses is a configuration error naming SLACK_BOT_TOKEN, without the
+        token itself."""
+        recorder.api_answers["auth.test"] = {"ok": False, "error": "invalid_auth"}
+        app = build_app(
+            runtime=runtime,
+            bot_token=BOT_TOKEN,
+            signing_secret=SECRET,
+            api_url=recorder.api_url,
+            http=clients.app,
+        )
+        with pytest.raises(ConfigError) as caught:
+            await check_token(app)
+        assert caught.value.variable == "SLACK_BOT_TOKEN"
+        assert "invalid_auth" in caught.value.problem
+        assert BOT_TOKEN not in str(caught.value)
+
+    async def test_slack_unreachable_only_warns(
+        self, runtime: Runtime, clients: Clients, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """If Slack cannot be reached at start, the bot starts anyway (Bolt checks again on
+        the first request) and says why."""
+        async with Recorder() as gone:
+            api_url = gone.api_url
+        app = build_app(
+            runtime=runtime,
+            bot_token=BOT_TOKEN,
+            signing_secret=SECRET,
+            api_url=api_url,
+            http=clients.app,
+        )
+        with caplog.at_level(logging.WARNING, logger="bot.slack_app"):
+            await check_token(app)
+        assert "could not reach Slack" in caplog.text
+
+
+@shared_loop
+class TestSocketMode:
+    async def _serve(
+        self, runtime: Runtime, recorder: Recorder, clients: Clients
+    ) -> asyncio.Task[None]:
+        app = build_app(
+            runtime=runtime,
+            bot_token=BOT_TOKEN,
+            signing_secret=SECRET,
+            api_url=recorder.api_url,
+            http=clients.app,
+        )
+        return asyncio.create_task(serve_socket_mode(app, APP_TOKEN))
+
+    async def test_a_command_over_socket_mode(
+        self, runtime: Runtime, recorder: Recorder, clients: Clients
+    ) -> None:
+        """With an app-level token the bot connects out over a WebSocket, acks each envelope
+        on it, and answers through the response_url as in HTTP mode."""
+        serving = await self._serve(runtime, recorder, clients)
+        try:
+            socket = await recorder.socket()
+            url = recorder.response_url()
+            payload = dict(parse_qsl(command_body("help", response_url=url)))
+            await socket.send_json(
+                {
+                    "envelope_id": "env-1",
+                    "type": "slash_commands",
+                    "accepts_response_payload": True,
+                    "payload": payload,
+                }
+            )
+            (ack,) = await recorder.wait_for("/socket")
+            (answer,) = await recorder.wait_for(url)
+        finally:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+        assert ack["envelope_id"] == "env-1"
+        assert not ack.get("payload")  # an empty ack: Slack shows nothing until the answer
+        assert answer["response_type"] == "ephemeral"
+        assert "who" in all_text(answer)
+        (opened,) = [r for r in recorder.requests if r.path == "/api/apps.connections.open"]
+        assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
+
+    async def test_a_refused_app_token_stops_the_start(
+        self, runtime: Runtime, recorder: Recorder, clients: Clients
+    ) -> None:
+        """Slack refusing the app-level token is a configuration error, not endless retries."""
+        recorder.api_answers["apps.connections.open"] = {"ok": False, "error": "invalid_auth"}
+        serving = await self._serve(runtime, recorder, clients)
+        with pytest.raises(ConfigError) as caught:
+            await serving
+        assert caught.value.variable == "SLACK_APP_TOKEN"
+        assert APP_TOKEN not in str(caught.value)
