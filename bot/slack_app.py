@@ -161,11 +161,10 @@ class _Replier:
             )
 
 
-def _action(body: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(command text, response_url, clicking user id) of a block_actions payload."""
-    actions = body.get("actions") or [{}]
-    value = str(actions[0].get("value") or "")
-    return value, str(body.get("response_url") or ""), str((body.get("user") or {}).get("id", ""))
+def _clicked(body: Mapping[str, Any]) -> tuple[str, str]:
+    """(command text, clicking user id) of a block_actions payload."""
+    (action, *_) = body["actions"]
+    return str(action.get("value") or ""), str(body["user"]["id"])
 
 
 def build_app(
@@ -227,15 +226,16 @@ def build_app(
             )
 
     async def answer_again(body: dict[str, Any]) -> None:
-        text, url, _ = _action(body)
+        url = str(body.get("response_url") or "")
         async with replier.guard(url, "a button"):
+            text, _ = _clicked(body)
             blocks, fallback = await replier.render(text)
             await replier.post(url, {"replace_original": True, "blocks": blocks, "text": fallback})
 
     async def share(body: dict[str, Any]) -> None:
-        text, url, user_id = _action(body)
+        url = str(body.get("response_url") or "")
         async with replier.guard(url, "a share"):
-            # Even without a user id it renders as shared: no buttons in the channel.
+            text, user_id = _clicked(body)
             blocks, fallback = await replier.render(text, shared_by=user_id)
             shared = await replier.post(
                 url,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import time
@@ -21,7 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -538,6 +539,46 @@ class TestButtons:
         shared, _ = await slack.recorder.wait_for(url, 2)
         assert "<@U0CLICKER>" in all_text(shared)
         assert f"<@{USER_ID}>" not in all_text(shared)
+
+
+@shared_loop
+class TestFailures:
+    async def test_a_failing_answer_is_logged_and_apologised_for(
+        self,
+        runtime: Runtime,
+        recorder: Recorder,
+        clients: Clients,
+        names: Names,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """A bug while answering (here: a runtime whose zone is not a zone, so rendering
+        fails) is logged with its traceback, and the user gets an apology, not silence (Bolt
+        would swallow it) and not the traceback."""
+        broken = Runtime(runtime.query, runtime.simulated, "not a zone")  # type: ignore[arg-type]
+        with caplog.at_level(logging.ERROR, logger="bot.slack_app"):
+            async with _start(broken, recorder, clients) as slack:
+                answer = await slack.ask(names.agents[0].name)
+        assert "went wrong" in answer["text"]
+        assert answer["response_type"] == "ephemeral"
+        _no_traceback(answer)
+        (logged,) = [r for r in caplog.records if r.name == "bot.slack_app"]
+        assert logged.exc_info is not None
+        assert "/response/" not in caplog.text
+
+    async def test_a_malformed_click_is_apologised_for(self, slack: Slack) -> None:
+        """A click whose payload lacks what Slack always sends (here the user's id) gets an
+        apology on its response_url, not silence."""
+        url = slack.recorder.response_url()
+        payload = {
+            "type": "block_actions",
+            "user": {},
+            "actions": [{"action_id": SHARE, "type": "button", "block_id": "b", "value": "teams"}],
+            "response_url": url,
+        }
+        response = await slack.send.post(urlencode({"payload": json.dumps(payload)}))
+        assert response.status_code == 200
+        (answer,) = await slack.recorder.wait_for(url)
+        assert "went wrong" in answer["text"]
 
 
 @shared_loop
