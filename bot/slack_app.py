@@ -90,6 +90,29 @@ def _where(url: str) -> str:
     return urlsplit(url).hostname or "?"
 
 
+class _HideResponseUrls(logging.Filter):
+    """Cuts response_url paths out of httpx's "HTTP Request: POST <url>" log lines.
+
+    Slack's response_urls (https://hooks.slack.com/commands/..., /actions/...) let anyone who
+    holds one post into the channel for 30 minutes; logs must not hold them.
+    """
+
+    _PATH = re.compile(r"/(commands|actions)/")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._hide(arg) for arg in record.args)
+        return True
+
+    def _hide(self, arg: object) -> object:
+        if isinstance(arg, httpx.URL) and (match := self._PATH.match(arg.path)):
+            return f"{arg.scheme}://{arg.host}/{match.group(1)}/…"
+        return arg
+
+
+_HIDE_RESPONSE_URLS = _HideResponseUrls()
+
+
 class _TrackedLazyRunner(AsyncioLazyListenerRunner):
     """Bolt's asyncio lazy runner, keeping each task so none is garbage-collected mid-answer
     and a stopping server can wait for the answers it already acked."""
@@ -177,10 +200,15 @@ def build_app(
 ) -> AsyncApp:
     """The Bolt app: listeners for `/agentstate` and the reply buttons.
 
+    No request waits on the Web API: Bolt's usual single-workspace authorization calls
+    auth.test on the first request (inside Slack's 3 s, and failing every command while the
+    Web API is unreachable), so `authorize` here just hands the token over; `check_token`
+    verifies it once at start instead.
+
     Args:
         runtime: what answers (query, simulated, zone).
-        bot_token: the bot token; Bolt checks it with auth.test once, on the first request.
-            None: no Web API calls at all (replies need only response_url).
+        bot_token: the bot token (SLACK_BOT_TOKEN), for listeners' `client`; replies do not
+            need it (they go to response_url). May be None.
         signing_secret: verifies every HTTP request; must not be empty (in Socket Mode, where
             nothing is signed, pass any unguessable value).
         api_url: the Slack Web API root (SLACK_API_URL), e.g. "https://slack.com/api/".
@@ -188,17 +216,22 @@ def build_app(
     """
     if not signing_secret:
         raise ValueError("a signing secret is required: without one anyone could sign requests")
-    client = AsyncWebClient(token=bot_token, base_url=api_url.rstrip("/") + "/")
+    logging.getLogger("httpx").addFilter(_HIDE_RESPONSE_URLS)  # once: the same filter object
 
-    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        # Without a token there is nothing to check: replies go to response_url only.
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=bot_token
+        )
 
     app = AsyncApp(
         name="agentstate",
-        client=client,  # passed, so Bolt reads no SLACK_BOT_TOKEN from the environment
+        # A client without a token (it rides in `authorize`); passing one also stops Bolt
+        # reading SLACK_BOT_TOKEN from the environment.
+        client=AsyncWebClient(base_url=_api_root(api_url)),
         signing_secret=signing_secret,
-        authorize=None if bot_token else authorize,
+        authorize=authorize,
         request_verification_enabled=True,
         process_before_response=True,
     )
@@ -290,18 +323,21 @@ async def _drain(app: AsyncApp) -> None:
         await runner.drain()
 
 
-async def check_token(app: AsyncApp) -> None:
-    """Ask Slack who the bot is (auth.test) before serving, so a bad token stops the start
-    instead of failing the first command.
+def _api_root(api_url: str) -> str:
+    return api_url.rstrip("/") + "/"
+
+
+async def check_token(bot_token: str, api_url: str) -> None:
+    """Ask Slack who the bot is (auth.test), once, before serving: a refused token stops the
+    start instead of passing unnoticed.
 
     Raises:
         ConfigError: Slack refused SLACK_BOT_TOKEN. When Slack cannot be reached, this only
-            warns: Bolt asks again on the first request.
+            warns: commands do not need the Web API.
     """
-    if not app.client.token:
-        return
+    client = AsyncWebClient(token=bot_token, base_url=_api_root(api_url))
     try:
-        who = await app.client.auth_test()
+        who = await client.auth_test()
     except SlackApiError as exc:
         error = exc.response.get("error", "refused")
         raise ConfigError("SLACK_BOT_TOKEN", f"Slack refused the token ({error})") from None
@@ -312,13 +348,8 @@ async def check_token(app: AsyncApp) -> None:
 
 
 async def serve_http(app: AsyncApp, port: int, *, host: str = "0.0.0.0") -> None:  # noqa: S104
-    """Check the token, then serve the web app on host:port until cancelled; then stop
-    cleanly (answers already acked are finished first).
-
-    Raises:
-        ConfigError: Slack refused the bot token.
-    """
-    await check_token(app)
+    """Serve the web app on host:port until cancelled; then stop cleanly (answers already
+    acked are finished first)."""
     runner = web.AppRunner(build_web_app(app))
     await runner.setup()
     try:
@@ -330,13 +361,12 @@ async def serve_http(app: AsyncApp, port: int, *, host: str = "0.0.0.0") -> None
 
 
 async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
-    """Check the token, then take Slack's requests over Socket Mode until cancelled (no public
-    URL needed); answers already acked are finished before it returns.
+    """Take Slack's requests over Socket Mode until cancelled (no public URL needed); answers
+    already acked are finished before it returns.
 
     Raises:
-        ConfigError: Slack refused the bot token or the app-level token.
+        ConfigError: Slack refused the app-level token (SLACK_APP_TOKEN).
     """
-    await check_token(app)
     handler = AsyncSocketModeHandler(app, app_token)
     try:
         # The client retries a refused token forever; ask for the socket URL here, once.
@@ -354,8 +384,16 @@ async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
 
 
 async def serve(runtime: Runtime, settings: Settings) -> None:
-    """Build the app from Settings and serve it: Socket Mode with SLACK_APP_TOKEN, else HTTP."""
-    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    """Check the bot token, build the app from Settings and serve it until cancelled: Socket
+    Mode with SLACK_APP_TOKEN, else HTTP on PORT.
+
+    Raises:
+        ConfigError: Slack refused a token.
+    """
+    if settings.slack_bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN", "is required to serve Slack")
+    bot_token = settings.slack_bot_token.get_secret_value()
+    await check_token(bot_token, settings.slack_api_url)
     signing = settings.slack_signing_secret
     # Socket Mode requests are not signed, so there may be no secret; Bolt still wants one.
     secret = signing.get_secret_value() if signing else secrets.token_hex(32)

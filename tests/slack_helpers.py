@@ -1,9 +1,10 @@
 """Slack's side of the wire, on loopback: signed requests in, a recorder for what comes back.
 
-`Recorder` is a real aiohttp server on 127.0.0.1, port 0. It stands in for both places the bot
-talks to: the Web API (`/api/<method>`, e.g. auth.test) and `response_url`s
-(`/response/<n>`). It records every POST and wakes waiters through an `asyncio.Condition`, so a
-test waits for exactly what it expects, with a timeout, and never sleep-polls.
+`Recorder` is a real aiohttp server on 127.0.0.1, port 0. It stands in for the places the bot
+talks to: the Web API (`/api/<method>`, e.g. auth.test), `response_url`s (shaped like Slack's,
+`/commands/...` and `/actions/...`) and Socket Mode (`/socket`). It records every POST and
+wakes waiters through an `asyncio.Condition`, so a test waits for exactly what it expects,
+with a timeout, and never sleep-polls.
 
 `Signer` signs bodies the way Slack does (`v0:{timestamp}:{body}`, HMAC-SHA256), through
 `slack_sdk.signature.SignatureVerifier`, so the app's request verification is the real one.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -86,7 +88,8 @@ class Recorder:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
-        app.router.add_post("/response/{id}", self._response)
+        app.router.add_post("/commands/{tail:.+}", self._response)
+        app.router.add_post("/actions/{tail:.+}", self._response)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -111,9 +114,11 @@ class Recorder:
     def api_url(self) -> str:
         return f"{self.base_url}/api/"
 
-    def response_url(self) -> str:
-        """A new response_url; its path looks like Slack's in that it is unique per request."""
-        return f"{self.base_url}/response/{next(self._ids)}"
+    def response_url(self, kind: str = "commands") -> str:
+        """A new response_url shaped like Slack's: `/commands/<team>/<n>/<secret>` for a slash
+        command, `/actions/...` for a button click; the path is the secret."""
+        n = next(self._ids)
+        return f"{self.base_url}/{kind}/{TEAM_ID}/{n}/{secrets.token_urlsafe(16)}"
 
     def refuse(self, url: str, status: int = 404, body: str = "expired_url") -> None:
         """Make POSTs to `url` fail as Slack does for a used-up or expired response_url."""
@@ -292,7 +297,7 @@ class SlackSender:
     ) -> tuple[httpx.Response, str]:
         """A button click; returns the ack response and the click's own response_url (a fresh
         one unless given)."""
-        url = response_url or self._recorder.response_url()
+        url = response_url or self._recorder.response_url("actions")
         body = action_body(action_id, value, response_url=url, user_id=user_id)
         return await self.post(body), url
 

@@ -20,7 +20,7 @@ from bot.slack_app import COMMAND, EVENTS_PATH
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 # Scopes the code needs, and why. Every reply goes to a response_url (no scope); the only Web
-# API call is Bolt's auth.test (no scope). test_slack_app checks no other method is called.
+# API call is auth.test at start (no scope). test_slack_app checks answering calls none.
 NEEDED_SCOPES = {"commands"}  # receive /agentstate
 
 
