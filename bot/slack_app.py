@@ -38,6 +38,10 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.lazy_listener.async_internals import to_runnable_function
 from slack_bolt.lazy_listener.asyncio_runner import AsyncioLazyListenerRunner
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -111,6 +115,25 @@ class _HideResponseUrls(logging.Filter):
 
 
 _HIDE_RESPONSE_URLS = _HideResponseUrls()
+
+
+class _DropMessages(logging.Filter):
+    """Drops log records whose message is one of `messages`, exactly."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__()
+        self._messages = frozenset(messages)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self._messages
+
+
+# Bolt reads SLACK_BOT_TOKEN from the environment itself and warns, at every start, that it
+# goes unused beside `client`/`authorize`: true, and by design here (the token comes in through
+# `authorize`), so the warning would only mislead an operator.
+_TOKEN_UNUSED_WARNINGS = _DropMessages(
+    warning_client_prioritized_and_token_skipped(), warning_token_skipped()
+)
 
 
 class _TrackedLazyRunner(AsyncioLazyListenerRunner):
@@ -216,7 +239,9 @@ def build_app(
     """
     if not signing_secret:
         raise ValueError("a signing secret is required: without one anyone could sign requests")
-    logging.getLogger("httpx").addFilter(_HIDE_RESPONSE_URLS)  # once: the same filter object
+    # addFilter keeps one copy of each: building several apps adds nothing more.
+    logging.getLogger("httpx").addFilter(_HIDE_RESPONSE_URLS)
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_TOKEN_UNUSED_WARNINGS)
 
     async def authorize(
         enterprise_id: str | None, team_id: str | None, user_id: str | None

@@ -244,6 +244,26 @@ class TestBuildApp:
         assert isinstance(app, AsyncApp)
         assert app.process_before_response
 
+    async def test_quiet_about_the_token_in_the_environment(
+        self,
+        runtime: Runtime,
+        clients: Clients,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """With SLACK_BOT_TOKEN set (as in production), building the app warns of nothing:
+        Bolt's "token will be unused" is by design here."""
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+        with caplog.at_level(logging.WARNING):
+            build_app(
+                runtime=runtime,
+                bot_token=BOT_TOKEN,
+                signing_secret=SECRET,
+                api_url="http://127.0.0.1:9/api/",
+                http=clients.app,
+            )
+        assert caplog.records == []
+
 
 @shared_loop
 class TestHttpEndpoints:
