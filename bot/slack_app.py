@@ -11,8 +11,12 @@ opens a new HTTP session per call: ../shared/SLACK.md), so the app needs only th
 scope. `process_before_response=True` returns the HTTP ack as soon as `ack()` has run instead
 of polling for it every 10 ms.
 
+No request waits on the Web API (the bot token is checked once at start, `check_token`), and
+no log line holds a response_url path: each is a capability to post for 30 minutes.
+
 One aiohttp application serves POST `/slack/events` (Bolt verifies the signature and the
-timestamp: 401 otherwise), GET `/healthz` and GET `/readyz`.
+timestamp: 401 otherwise), GET `/healthz` and GET `/readyz`; stopping it finishes the answers
+already acked. `serve()` is the whole Slack side for the composition root.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import httpx
@@ -174,8 +177,7 @@ class _Replier:
         self, text: str, *, shared_by: str | None = None
     ) -> tuple[list[dict[str, Any]], str]:
         reply = await handle(text, self._runtime.query, simulated=self._runtime.simulated)
-        zone: ZoneInfo = self._runtime.zone
-        return render_blocks(reply, zone=zone, shared_by=shared_by)
+        return render_blocks(reply, zone=self._runtime.zone, shared_by=shared_by)
 
     async def post(self, url: str, payload: Json) -> bool:
         """POST JSON to a response_url; False (and logged) when Slack did not take it."""
@@ -252,8 +254,8 @@ def build_app(
 
     app = AsyncApp(
         name="agentstate",
-        # A client without a token (it rides in `authorize`); passing one also stops Bolt
-        # reading SLACK_BOT_TOKEN from the environment.
+        # A client without a token: the token rides in `authorize`, and with a client given,
+        # Bolt ignores a SLACK_BOT_TOKEN it finds in the environment.
         client=AsyncWebClient(base_url=_api_root(api_url)),
         signing_secret=signing_secret,
         authorize=authorize,
@@ -404,8 +406,9 @@ async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
         log.info("Slack over Socket Mode: connected")
         await asyncio.Event().wait()  # until cancelled
     finally:
-        await _drain(app)
+        # Close first, so no new envelope starts an answer; the answers use their own client.
         await handler.close_async()  # type: ignore[no-untyped-call]  # untyped in Bolt
+        await _drain(app)
 
 
 async def serve(runtime: Runtime, settings: Settings) -> None:

@@ -455,6 +455,20 @@ class TestSlashCommand:
         await slack.stop()  # stopping waits for the answers in flight
         assert [len(slack.recorder.posts(url)) for url in urls] == [1, 1, 1]
 
+    async def test_stopping_finishes_the_answers_already_acked(
+        self, slack: Slack, names: Names
+    ) -> None:
+        """A deploy stopping the server while VCC is slow does not drop an acked command: the
+        answer is posted before the server is down."""
+        sim = slack.runtime.sim
+        assert sim is not None
+        sim.hang_next(1, seconds=0.5)  # VCC is slow to answer this one
+        response, url = await slack.send.command(names.agents[2].name)
+        assert response.status_code == 200
+        await slack.stop()
+        (answer,) = slack.recorder.posts(url)
+        assert escape(names.agents[2].name) in all_text(answer)
+
     async def test_no_web_api_call_on_the_way(self, slack: Slack) -> None:
         """Answering needs no Web API method (so no scope, and no wait on auth.test inside
         Slack's 3 s): replies go to the response_url."""
@@ -706,6 +720,28 @@ class TestSocketMode:
         assert "who" in all_text(answer)
         (opened,) = [r for r in recorder.requests if r.path == "/api/apps.connections.open"]
         assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
+
+    async def test_stopping_finishes_the_answers_already_acked(
+        self, runtime: Runtime, recorder: Recorder, clients: Clients, names: Names
+    ) -> None:
+        """Cancelling Socket Mode while an acked answer waits on a slow VCC still posts it."""
+        assert runtime.sim is not None
+        serving = await self._serve(runtime, recorder, clients)
+        try:
+            socket = await recorder.socket()
+            url = recorder.response_url()
+            runtime.sim.hang_next(1, seconds=0.5)
+            payload = dict(parse_qsl(command_body(names.agents[3].name, response_url=url)))
+            await socket.send_json(
+                {"envelope_id": "env-2", "type": "slash_commands", "payload": payload}
+            )
+            await recorder.wait_for("/socket")  # acked
+        finally:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+        (answer,) = recorder.posts(url)
+        assert escape(names.agents[3].name) in all_text(answer)
 
     async def test_a_refused_app_token_stops_the_start(
         self, runtime: Runtime, recorder: Recorder, clients: Clients
