@@ -1,18 +1,13 @@
-"""manifest.yml declares what the Slack app serves, and no more scope than the code uses.
-
-PyYAML is not a dependency, so the manifest is read with a small strict reader for the YAML
-it uses (block mappings and sequences, plain/quoted scalars, `>-` folded text, comments); it
-raises on anything else rather than guess.
-"""
+"""manifest.yml declares what the Slack app serves, and no more scope than the code uses."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.commands import COMMANDS
 from bot.slack_app import COMMAND, EVENTS_PATH
@@ -24,146 +19,11 @@ MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 NEEDED_SCOPES = {"commands"}  # receive /agentstate
 
 
-_KEY = re.compile(r"^([A-Za-z_][\w.-]*):(?: (.*))?$")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _lines(text: str) -> list[tuple[int, str]]:
-    """(indent, content) of each meaningful line; folded `>-` blocks become one quoted line."""
-    raw = text.splitlines()
-    out: list[tuple[int, str]] = []
-    i = 0
-    while i < len(raw):
-        line, i = raw[i], i + 1
-        if "\t" in line:
-            raise ValueError(f"tab in {line!r}")
-        content = line.strip()
-        if not content or content.startswith("#"):
-            continue
-        if " #" in content and not content.startswith(("'", '"')) and '"' not in content:
-            content = content.split(" #", 1)[0].rstrip()
-        if content.endswith((": >-", ": >")):
-            parts = []
-            while i < len(raw) and (not raw[i].strip() or _indent(raw[i]) > _indent(line)):
-                parts.append(raw[i].strip())
-                i += 1
-            content = content.rsplit(":", 1)[0] + ": " + json.dumps(" ".join(p for p in parts if p))
-        out.append((_indent(line), content))
-    return out
-
-
-def _scalar(text: str) -> Any:
-    if text.startswith('"'):
-        return json.loads(text)
-    if text.startswith("'"):
-        if not text.endswith("'") or len(text) < 2:
-            raise ValueError(f"unterminated {text!r}")
-        return text[1:-1].replace("''", "'")
-    if text in ("true", "false"):
-        return text == "true"
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    if text[0] in "[{&*!|>%@`":
-        raise ValueError(f"YAML this reader does not handle: {text!r}")
-    return text
-
-
-def _block(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[Any, int]:
-    if lines[i][1].startswith("- "):
-        return _sequence(lines, i, indent)
-    return _mapping(lines, i, indent)
-
-
-def _mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[dict[str, Any], int]:
-    result: dict[str, Any] = {}
-    while i < len(lines) and lines[i][0] == indent and not lines[i][1].startswith("- "):
-        match = _KEY.match(lines[i][1])
-        if match is None:
-            raise ValueError(f"not a key: {lines[i][1]!r}")
-        key, rest = match.group(1), match.group(2)
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        i += 1
-        if rest:
-            result[key] = _scalar(rest)
-        elif i < len(lines) and (
-            lines[i][0] > indent or (lines[i][0] == indent and lines[i][1].startswith("- "))
-        ):
-            result[key], i = _block(lines, i, lines[i][0])
-        else:
-            result[key] = None
-    if i < len(lines) and lines[i][0] > indent:
-        raise ValueError(f"unexpected indentation at {lines[i][1]!r}")
-    return result, i
-
-
-def _sequence(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[list[Any], int]:
-    items: list[Any] = []
-    while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
-        content = lines[i][1][2:].lstrip()
-        if _KEY.match(content):
-            lines[i] = (indent + 2, content)
-            item, i = _mapping(lines, i, indent + 2)
-            items.append(item)
-        else:
-            items.append(_scalar(content))
-            i += 1
-    return items, i
-
-
-def read_manifest(path: Path = MANIFEST) -> dict[str, Any]:
-    lines = _lines(path.read_text(encoding="utf-8"))
-    manifest, end = _mapping(lines, 0, 0)
-    if end != len(lines):
-        raise ValueError(f"unparsed from {lines[end][1]!r}")
-    return manifest
-
-
 @pytest.fixture(scope="module")
 def manifest() -> dict[str, Any]:
-    return read_manifest()
-
-
-class TestReader:
-    def test_reads_the_yaml_it_is_given(self, tmp_path: Path) -> None:
-        """The small reader understands nesting, sequences of mappings, quoting and folding."""
-        path = tmp_path / "m.yml"
-        path.write_text(
-            "# comment\n"
-            "a:\n"
-            "  b: plain text # trailing comment\n"
-            "  c: 'it''s'\n"
-            '  d: "x | y"\n'
-            "  e: >-\n"
-            "    one\n"
-            "    two\n"
-            "  f:\n"
-            "    - g: 1\n"
-            "      h: true\n"
-            "    - i\n"
-            "top: false\n"
-        )
-        assert read_manifest(path) == {
-            "a": {
-                "b": "plain text",
-                "c": "it's",
-                "d": "x | y",
-                "e": "one two",
-                "f": [{"g": 1, "h": True}, "i"],
-            },
-            "top": False,
-        }
-
-    @pytest.mark.parametrize("text", ["a: [1, 2]\n", "a: 1\na: 2\n", "a: 1\n   b: 2\n", "a\n"])
-    def test_refuses_what_it_does_not_understand(self, tmp_path: Path, text: str) -> None:
-        """Flow collections, duplicate keys, stray indentation and non-keys are errors."""
-        path = tmp_path / "m.yml"
-        path.write_text(text)
-        with pytest.raises(ValueError):  # noqa: PT011 (the message varies by problem)
-            read_manifest(path)
+    data = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
 
 
 class TestManifest:
