@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 from bot.clock import SystemClock
@@ -32,7 +33,14 @@ async def _serve(settings: Settings) -> int:
 
         if runtime.simulated:
             log.warning("No VCC credentials: Slack is answering from the SIMULATED contact center")
-        await serve(runtime, settings)
+        # SIGTERM (docker stop, a deploy) cancels serving like Ctrl-C does, so answers already
+        # acknowledged are still delivered before the process ends.
+        serving = asyncio.ensure_future(serve(runtime, settings))
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, serving.cancel)
+        try:
+            await serving
+        except asyncio.CancelledError:
+            log.info("stopped")
         return 0
 
 

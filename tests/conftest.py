@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+# The simulated contact center's fixtures (sim_clock, sim_floor, sim_server) for every test.
+pytest_plugins = ["tests.sim_fixtures"]
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

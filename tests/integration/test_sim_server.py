@@ -14,7 +14,6 @@ import pytest
 from bot.clock import FrozenClock
 from bot.sim import Floor, FloorConfig, SimServer
 from bot.vcc.models import AgentState, AgentStatus, Group, GroupMember, Page, User, format_time
-from tests import sim_fixtures
 from tests.sim_fixtures import (
     SIM_CLIENT_ID,
     SIM_CLIENT_SECRET,
@@ -23,11 +22,6 @@ from tests.sim_fixtures import (
     USERADMIN_ACCEPT,
     sim_token,
 )
-
-# The simulator's fixtures, for as long as tests/conftest.py does not offer them to every module.
-sim_clock = sim_fixtures.sim_clock
-sim_floor = sim_fixtures.sim_floor
-sim_server = sim_fixtures.sim_server
 
 STATES = "/stats/wfm/agent-states"
 STATUS = "/stats/agent-status"

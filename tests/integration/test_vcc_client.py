@@ -24,11 +24,6 @@ from bot.vcc import ClientCredentialsAuth, RetryPolicy, VccClient, build_vcc_cli
 from bot.vcc.models import format_time
 from tests import sim_fixtures
 
-# The simulator fixtures, by assignment so that import clean-ups cannot drop them as unused.
-sim_clock = sim_fixtures.sim_clock
-sim_floor = sim_fixtures.sim_floor
-sim_server = sim_fixtures.sim_server
-
 CLIENT_ID = sim_fixtures.SIM_CLIENT_ID
 CLIENT_SECRET = sim_fixtures.SIM_CLIENT_SECRET
 STATS_ACCEPT = sim_fixtures.STATS_ACCEPT

@@ -18,12 +18,7 @@ from bot.clock import FrozenClock
 from bot.sim import Floor, FloorConfig
 from bot.sim.floor import iso_ms
 from bot.vcc.models import AgentState, AgentStatus, format_time
-from tests import sim_fixtures
 from tests.sim_fixtures import SIM_NOW
-
-# The simulator's fixtures, for as long as tests/conftest.py does not offer them to every module.
-sim_clock = sim_fixtures.sim_clock
-sim_floor = sim_fixtures.sim_floor
 
 DAY_START = datetime(2026, 3, 11, tzinfo=UTC)  # London is on UTC in early March
 SHIPPED_DIRECTORY = Path(__file__).parents[2] / "bot" / "data" / "sample_directory.json"
