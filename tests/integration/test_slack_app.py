@@ -313,14 +313,20 @@ class TestRequestVerification:
         response = await slack.send.post(command_body("teams", response_url=url), signed)
         assert response.status_code == 401
 
-    async def test_stale_timestamp_is_401(self, slack: Slack) -> None:
-        """A correctly signed request from 6 minutes ago is a replay: refused."""
+    async def test_stale_timestamp_is_401(
+        self, slack: Slack, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A correctly signed request from 6 minutes ago is a replay: refused, and its
+        response_url (still live for 30 minutes) is not written to the logs."""
         url = slack.recorder.response_url()
         body = command_body("help", response_url=url)
         stale = Signer(SECRET).headers(body, timestamp=int(time.time()) - 6 * 60)
-        response = await slack.send.post(body, stale)
+        with caplog.at_level(logging.DEBUG, logger="slack_bolt.RequestVerification"):
+            response = await slack.send.post(body, stale)
         assert response.status_code == 401
         assert slack.recorder.posts(url) == []
+        assert "Invalid request signature" in caplog.text
+        assert urlsplit(url).path.rsplit("/", 1)[-1] not in caplog.text
 
 
 @shared_loop
