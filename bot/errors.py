@@ -82,7 +82,7 @@ class AmbiguousAgent(UserError):
     """Several agents match the text equally; `choices` lists them."""
 
     def __init__(self, query: str, choices: Sequence[Choice]) -> None:
-        super().__init__(f"“{query}” matches {len(choices)} agents. Which one?")
+        super().__init__(f"“{query}” matches {len(choices)} agents.")
         self.query = query
         self.choices = tuple(choices)
 

@@ -23,6 +23,7 @@ from bot.format.mrkdwn import (
     inline,
     percent,
     plain_label,
+    reason_for,
     slack_date,
     state_emoji,
     state_name,
@@ -292,6 +293,7 @@ def _error(e: ErrorAnswer, *, buttons: bool) -> tuple[list[Block], str]:
 def _state_words(state: State, label: str, reason: str, elapsed: timedelta) -> str:
     """ "Extended away · Lunch · 47 min": the state, why (when known), and for how long."""
     parts = [escape(state_name(state, label))]
+    reason = reason_for(state, label, reason)
     if reason.strip():
         parts.append(inline(reason, _WORD))
     parts.append(duration(elapsed))

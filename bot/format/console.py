@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from tabulate import tabulate
 
 from bot.errors import Choice
-from bot.format.mrkdwn import clip, duration, percent, state_name
+from bot.format.mrkdwn import clip, duration, percent, reason_for, state_name
 from bot.query.results import (
     AgentLine,
     AgentNow,
@@ -114,7 +114,7 @@ def _history(h: History, zone: ZoneInfo) -> list[str]:
                 [
                     _time(p.start, previous, zone),
                     state_name(p.state, p.label),
-                    _word(p.reason),
+                    _word(reason_for(p.state, p.label, p.reason)),
                     duration(p.duration) + (" (now)" if p.ongoing else ""),
                 ]
             )
@@ -197,7 +197,7 @@ def _agent_row(x: AgentLine) -> list[str]:
         clip(x.agent.name, _NAME),
         clip(x.agent.id, _WORD),
         state_name(x.state, x.label),
-        _word(x.reason),
+        _word(reason_for(x.state, x.label, x.reason)),
         duration(x.elapsed),
         _word(x.flag or ""),
     ]
@@ -205,6 +205,7 @@ def _agent_row(x: AgentLine) -> list[str]:
 
 def _state_words(state: State, label: str, reason: str) -> str:
     name = state_name(state, label)
+    reason = reason_for(state, label, reason)
     return f"{name} · {_word(reason)}" if reason.strip() else name
 
 

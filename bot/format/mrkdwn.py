@@ -26,6 +26,7 @@ __all__ = [
     "inline",
     "percent",
     "plain_label",
+    "reason_for",
     "slack_date",
     "state_emoji",
     "state_name",
@@ -145,6 +146,13 @@ def state_name(state: State, label: str = "") -> str:
     if state is State.UNKNOWN and label.strip():
         return clip(label, 40)
     return _STATE_NAMES[state]
+
+
+def reason_for(state: State, label: str, reason: str) -> str:
+    """The reason worth showing beside the state: none when it only repeats the state's name
+    ("Ready · Ready", "Logged out · Logged Out")."""
+    said = {" ".join(state_name(state, label).casefold().split()), label.casefold()}
+    return "" if " ".join(reason.casefold().split()) in said else reason
 
 
 def state_text(state: State, label: str = "") -> str:

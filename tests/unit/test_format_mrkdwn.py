@@ -16,6 +16,7 @@ from bot.format.mrkdwn import (
     inline,
     percent,
     plain_label,
+    reason_for,
     slack_date,
     state_name,
     state_text,
@@ -114,3 +115,23 @@ class TestSlackDate:
         assert as_of(Freshness(AT), ZONE).startswith("as of <!date^")
         stale = as_of(Freshness(AT, stale=True), ZONE)
         assert stale.startswith("⚠️ data may be stale — as of <!date^")
+
+
+class TestReasonFor:
+    @pytest.mark.parametrize(
+        ("state", "label", "reason", "shown"),
+        [
+            (State.READY, "Ready", "Ready", ""),
+            (State.LOGGED_OUT, "LoggedOut", "Logged Out", ""),
+            (State.EXTENDED_AWAY, "ExtendedAway", "Lunch", "Lunch"),
+            (State.BUSY, "Busy", "Live", "Live"),
+            (State.READY_RFO, "ReadyRFO", "Ready (Outbound)", ""),
+            (State.READY_RFO, "ReadyRFO", "Ready (Offline)", "Ready (Offline)"),
+            (State.UNKNOWN, "Snoozing", "Snoozing", ""),
+        ],
+    )
+    def test_reason_only_when_it_says_more(
+        self, state: State, label: str, reason: str, shown: str
+    ) -> None:
+        """A reason that only repeats the state's name is dropped; a real one is kept."""
+        assert reason_for(state, label, reason) == shown
