@@ -8,8 +8,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint types pytest bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
+	@echo "Setting up $(VENV) with the pinned versions (first run only)..." >&2
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock \
+		-e '.[dev]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log >&2; exit 1; }
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -37,7 +37,7 @@ async def repl(runtime: Runtime, read_line: ReadLine, write: Callable[[str], Non
         if text.casefold() in _QUIT:
             return
         reply = await handle(text, runtime.query, simulated=runtime.simulated)
-        write(render_text(reply, zone=runtime.zone) + "\n")
+        write(render_text(reply, zone=runtime.zone) + "\n\n")
 
 
 def _stdin_reader(stream: TextIO, prompt: str) -> ReadLine:
