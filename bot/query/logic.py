@@ -283,36 +283,12 @@ def _elapsed(current: Current, as_of: datetime) -> timedelta:
     return max(timedelta(), as_of - current.since)
 
 
-def agent_now(
-    snap: Snapshot, agent: Agent, teams: Sequence[Team], thresholds: Thresholds
-) -> AgentNow:
-    current = snap.current(agent.id)
-    elapsed = _elapsed(current, snap.as_of)
-    status = snap.status.get(agent.id)
-    live = tuple(
-        LiveInteraction(i.medium, i.direction, i.state, i.since)
-        for i in (status.interactions if status else ())
-    )
-    return AgentNow(
-        agent=agent,
-        teams=tuple(t.name for t in teams),
-        state=current.state,
-        label=current.label,
-        reason=current.reason,
-        since=current.since,
-        elapsed=elapsed,
-        flag=flag(current.state, elapsed, thresholds),
-        interactions=live,
-        today=totals(snap.today_periods(agent.id, current)),
-        freshness=freshness(snap.as_of, snap.now, thresholds),
-    )
-
-
-def agent_line(snap: Snapshot, agent: Agent, thresholds: Thresholds) -> AgentLine:
+def _assess(snap: Snapshot, agent: Agent, thresholds: Thresholds) -> tuple[AgentLine, Totals]:
+    """One agent now (state, how long, flag) and their totals today."""
     current = snap.current(agent.id)
     elapsed = _elapsed(current, snap.as_of)
     day = totals(snap.today_periods(agent.id, current))
-    return AgentLine(
+    line = AgentLine(
         agent=agent,
         state=current.state,
         label=current.label,
@@ -322,6 +298,35 @@ def agent_line(snap: Snapshot, agent: Agent, thresholds: Thresholds) -> AgentLin
         flag=flag(current.state, elapsed, thresholds),
         away_today=day.away,
         occupancy=day.occupancy,
+    )
+    return line, day
+
+
+def agent_line(snap: Snapshot, agent: Agent, thresholds: Thresholds) -> AgentLine:
+    return _assess(snap, agent, thresholds)[0]
+
+
+def agent_now(
+    snap: Snapshot, agent: Agent, teams: Sequence[Team], thresholds: Thresholds
+) -> AgentNow:
+    line, day = _assess(snap, agent, thresholds)
+    status = snap.status.get(agent.id)
+    live = tuple(
+        LiveInteraction(i.medium, i.direction, i.state, i.since)
+        for i in (status.interactions if status else ())
+    )
+    return AgentNow(
+        agent=agent,
+        teams=tuple(t.name for t in teams),
+        state=line.state,
+        label=line.label,
+        reason=line.reason,
+        since=line.since,
+        elapsed=line.elapsed,
+        flag=line.flag,
+        interactions=live,
+        today=day,
+        freshness=freshness(snap.as_of, snap.now, thresholds),
     )
 
 
@@ -334,13 +339,12 @@ def _line_order(line: AgentLine) -> tuple[int, int, float, str]:
 def team_summary(
     snap: Snapshot, team: Team, agents: Sequence[Agent], thresholds: Thresholds
 ) -> TeamSummary:
-    lines = sorted((agent_line(snap, a, thresholds) for a in agents), key=_line_order)
+    assessed = [_assess(snap, a, thresholds) for a in agents]
+    lines = sorted((line for line, _ in assessed), key=_line_order)
     counts = defaultdict(int, {s: 0 for s in COUNT_ORDER})
     for line in lines:
         counts[line.state] += 1
-    day = Totals(
-        _sum_maps(totals(snap.today_periods(a.id, snap.current(a.id))).by_state for a in agents)
-    )
+    day = Totals(_sum_maps(d.by_state for _, d in assessed))
     return TeamSummary(
         team=team,
         counts=tuple((s, counts[s]) for s in COUNT_ORDER if counts[s]),

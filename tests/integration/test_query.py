@@ -17,28 +17,23 @@ from bot.handle import UNAVAILABLE, handle
 from bot.query.results import AgentNow, ErrorAnswer, History, TeamsList, TeamSummary, WhoList
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
-from bot.sim import Floor, FloorConfig
+from bot.sim import Floor
 from bot.vcc.models import State
 from tests.sim_fixtures import SIM_NOW
 
-ZONE = "Europe/London"
+ZONE = "Europe/London"  # the default floor's zone
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(SIM_NOW)
+def truth(sim_floor: Floor) -> Floor:
+    """An independent copy of the floor the runtime's simulator serves (same seed, clock)."""
+    return sim_floor
 
 
 @pytest.fixture
-def truth(clock: FrozenClock) -> Floor:
-    """An independent copy of the floor the runtime's simulator serves."""
-    return Floor(FloorConfig(seed=7, agents=60, timezone=ZONE), clock)
-
-
-@pytest.fixture
-async def runtime(clock: FrozenClock) -> AsyncIterator[Runtime]:
+async def runtime(sim_clock: FrozenClock) -> AsyncIterator[Runtime]:
     settings = load_settings({"AGENTSTATE_TIMEZONE": ZONE, "AGENTSTATE_VCC_TIMEOUT": "2"})
-    async with open_runtime(settings, clock) as rt:
+    async with open_runtime(settings, sim_clock) as rt:
         yield rt
 
 
