@@ -1,39 +1,18 @@
 """The `source` seam: where the query module reads agent states from.
 
 Today the VCC client implements it; later the live floor model will. Front doors never know
-which one answers.
+which one answers. The values it returns are defined beside the wire models (bot.vcc.models),
+so the client needs nothing from this package.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
-from bot.vcc.models import AgentState, AgentStatus
+from bot.vcc.models import Include, StateRows, StatusSnapshot
 
 __all__ = ["Include", "StateRows", "StateSource", "StatusSnapshot"]
-
-Include = Literal["Started", "StartedOrEnded", "Processed"]
-
-
-@dataclass(frozen=True)
-class StateRows:
-    """WFM state rows for a window, de-duplicated by (agentId, start), sorted by start.
-
-    `as_of` is when VCC produced them (the `upTo` of the first page).
-    """
-
-    rows: tuple[AgentState, ...]
-    as_of: datetime
-
-
-@dataclass(frozen=True)
-class StatusSnapshot:
-    """Every agent's current presence, workload and interactions; `as_of` as above."""
-
-    items: tuple[AgentStatus, ...]
-    as_of: datetime
 
 
 class StateSource(Protocol):

@@ -24,10 +24,11 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import product
 from math import log, sqrt
-from typing import Any, Final, Literal, TypeAlias, cast
+from typing import Any, Final, TypeAlias, cast, get_args
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
+from bot.vcc.models import Include
 
 __all__ = [
     "INCLUDE_VALUES",
@@ -40,8 +41,7 @@ __all__ = [
     "iso_ms",
 ]
 
-Include: TypeAlias = Literal["Started", "StartedOrEnded", "Processed"]
-INCLUDE_VALUES: Final = ("Started", "StartedOrEnded", "Processed")
+INCLUDE_VALUES: Final[tuple[str, ...]] = get_args(Include)
 
 _MAX_AGENTS: Final = 50_000
 _MAX_TEAMS: Final = 200

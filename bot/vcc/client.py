@@ -28,15 +28,17 @@ from bot.errors import (
     VccRequestError,
     VccUnavailable,
 )
-from bot.query.source import Include, StateRows, StatusSnapshot
 from bot.vcc.auth import ClientCredentialsAuth
 from bot.vcc.models import (
     AgentState,
     AgentStatus,
     Group,
     GroupMember,
+    Include,
     Meta,
     Page,
+    StateRows,
+    StatusSnapshot,
     User,
     format_time,
 )

@@ -7,9 +7,10 @@ wire text kept in `raw_state`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AliasPath,
@@ -25,11 +26,14 @@ __all__ = [
     "AgentStatus",
     "Group",
     "GroupMember",
+    "Include",
     "Interaction",
     "Meta",
     "Page",
     "Presence",
     "State",
+    "StateRows",
+    "StatusSnapshot",
     "Token",
     "User",
     "Workload",
@@ -201,3 +205,25 @@ class GroupMember(_Wire):
     user_id: str = Field(alias="userId")
     agent_id: str | None = Field(None, alias="agentDisplayId")
     name: str = ""
+
+
+Include = Literal["Started", "StartedOrEnded", "Processed"]
+
+
+@dataclass(frozen=True)
+class StateRows:
+    """WFM state rows for a window, de-duplicated by (agentId, start), sorted by start.
+
+    `as_of` is when VCC produced them (the `upTo` of the first page).
+    """
+
+    rows: tuple[AgentState, ...]
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class StatusSnapshot:
+    """Every agent's current presence, workload and interactions; `as_of` as above."""
+
+    items: tuple[AgentStatus, ...]
+    as_of: datetime
