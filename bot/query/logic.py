@@ -107,22 +107,33 @@ def freshness(as_of: datetime, now: datetime, thresholds: Thresholds) -> Freshne
 def current_state(
     rows: Sequence[AgentState], status: AgentStatus | None, as_of: datetime
 ) -> Current:
-    """The agent's current state from its rows (sorted by start) and its agent-status item."""
+    """The agent's current state from its rows (sorted by start) and its agent-status item.
+
+    The open WFM row (duration null) says it best: state, reason and start. But WFM rows are
+    provisional and can lag (API.md §4) while agent-status is live, so a status change that
+    is newer than the open row wins.
+    """
+    live = _from_status(status) if status is not None else None
     open_rows = [r for r in rows if r.is_current]
     if open_rows:
         row = open_rows[-1]
+        if live is not None and live.since > row.start:
+            return live
         return Current(row.state, row.raw_state, row.description, row.start)
-    if status is not None:
-        live = sorted(status.interactions, key=lambda i: (_FOCUS.get(i.state, 9), i.since))
-        if live and live[0].state in _INTERACTION_STATE:
-            i = live[0]
-            return Current(_INTERACTION_STATE[i.state], i.state, i.medium, i.since)
-        presence = status.presence
-        state = State.from_wire(presence.name)
-        if state is State.READY and not presence.eligible_for_routing:
-            state = State.READY_RFO
-        return Current(state, presence.name, presence.description, presence.since)
-    return Current(State.UNKNOWN, _NO_DATA, "", as_of)
+    return live or Current(State.UNKNOWN, _NO_DATA, "", as_of)
+
+
+def _from_status(status: AgentStatus) -> Current:
+    """What /agent-status says: the interaction in hand, else the presence."""
+    live = sorted(status.interactions, key=lambda i: (_FOCUS.get(i.state, 9), i.since))
+    if live and live[0].state in _INTERACTION_STATE:
+        i = live[0]
+        return Current(_INTERACTION_STATE[i.state], i.state, i.medium, i.since)
+    presence = status.presence
+    state = State.from_wire(presence.name)
+    if state is State.READY and not presence.eligible_for_routing:
+        state = State.READY_RFO
+    return Current(state, presence.name, presence.description, presence.since)
 
 
 def periods(
@@ -132,19 +143,29 @@ def periods(
     end: datetime,
     now: datetime,
 ) -> tuple[Period, ...]:
-    """The agent's rows clipped to [start, end), plus the current state where rows lack it.
+    """The agent's rows clipped to [start, end), ending in the current state.
 
-    `rows` are one agent's, sorted by start. When none is open (VCC's WFM rows lag, or the
-    state began before the window), `current` fills the time from the last row to now.
+    `rows` are one agent's, sorted by start. `current` (from `current_state`) adds the time
+    from the last row to now where the rows lack it: none is open (the state began before the
+    rows fetched), or the open row is older than what agent-status says, which then cuts it.
     """
+    open_start = max((r.start for r in rows if r.is_current), default=None)
+    tail = (
+        current is not None
+        and current.state is not State.UNKNOWN
+        and (open_start is None or current.since > open_start)
+    )
+    cut = current.since if tail and current is not None and open_start is not None else None
     out: list[Period] = []
     for row in rows:
         lo, hi = max(row.start, start), min(row.end_or(now), end)
+        if cut is not None:
+            hi = min(hi, cut)
         if lo < hi:
-            out.append(Period(row.state, row.raw_state, row.description, lo, hi, row.is_current))
-    has_open = any(r.is_current for r in rows)
-    if current is not None and not has_open and current.state is not State.UNKNOWN:
-        last_end = max((r.end_or(now) for r in rows), default=start)
+            ongoing = row.is_current and cut is None
+            out.append(Period(row.state, row.raw_state, row.description, lo, hi, ongoing))
+    if tail and current is not None:
+        last_end = max((r.end_or(now) for r in rows if not r.is_current), default=start)
         lo, hi = max(current.since, last_end, start), min(now, end)
         if lo < hi:
             out.append(Period(current.state, current.label, current.reason, lo, hi, True))
@@ -406,10 +427,14 @@ def history(
     now: datetime,
     thresholds: Thresholds,
 ) -> History:
-    """An agent's timeline over the window; the current state is added when the window is open."""
+    """An agent's timeline over the window; the current state is added when the window is open.
+
+    A closed window (yesterday, a date) is history: it cannot go stale.
+    """
     start, end, label = window
     ordered = sorted((r for r in rows if r.agent_id == agent.id), key=lambda r: r.start)
-    current = current_state(ordered, status, as_of) if end >= now else None
+    is_open = end >= now
+    current = current_state(ordered, status, as_of) if is_open else None
     spans = periods(ordered, current, start, min(end, as_of), as_of)
     return History(
         agent=agent,
@@ -419,5 +444,5 @@ def history(
         periods=spans,
         totals=totals(spans),
         bar=bar(spans, start, end),
-        freshness=freshness(as_of, now, thresholds),
+        freshness=freshness(as_of, now, thresholds) if is_open else Freshness(as_of),
     )

@@ -17,7 +17,9 @@ from bot.query.results import AgentNow, History, TeamsList, TeamSummary, WhoList
 from bot.query.source import StateSource
 from bot.vcc.models import State
 
-__all__ = ["Policy", "Query"]
+__all__ = ["HISTORY_LOOKBACK", "Policy", "Query"]
+
+HISTORY_LOOKBACK = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,15 @@ class Query:
         now = self._clock.now()
         span = logic.resolve_window(window, now, self._policy.zone, self._policy.history_days)
         start, end, _ = span
-        rows, status = await asyncio.gather(
-            self._source.agent_states(start, end, agent_id=agent.id),
-            self._source.agent_status(),
-        )
+        # Rows from before the window too: a state that began earlier (a weekend logged out)
+        # still fills the window's start. One agent's rows, so the look-back is cheap.
+        reads = self._source.agent_states(start - HISTORY_LOOKBACK, end, agent_id=agent.id)
+        if end < now:  # a closed window needs no live status
+            rows = await reads
+            return logic.history(
+                rows.rows, None, agent, span, rows.as_of, now, self._policy.thresholds
+            )
+        rows, status = await asyncio.gather(reads, self._source.agent_status())
         mine = next((s for s in status.items if s.agent_id == agent.id), None)
         as_of = min(rows.as_of, status.as_of)
         return logic.history(rows.rows, mine, agent, span, as_of, now, self._policy.thresholds)

@@ -141,3 +141,18 @@ class TestFailures:
         answer = (await handle(f"{agent.agent_id} history 2026-01-01", runtime.query)).answer
         assert isinstance(answer, ErrorAnswer)
         assert "at most 7 days" in answer.message
+
+
+class TestPastDays:
+    async def test_a_day_off_shows_logged_out_all_day(self, runtime: Runtime, truth: Floor) -> None:
+        """An agent with no state change on Sunday shows one Logged out period for the whole
+        day (the state began before it), not an empty timeline."""
+        sunday = datetime.fromisoformat("2026-03-08T00:00:00+00:00")  # London is on GMT
+        changed = {r["agentId"] for r in truth.states(sunday, sunday + timedelta(days=1))}
+        idle = next(a for a in truth.agents if a.agent_id not in changed)
+        answer = (await handle(f"{idle.agent_id} history 2026-03-08", runtime.query)).answer
+        assert isinstance(answer, History)
+        assert [(p.state, p.duration) for p in answer.periods] == [
+            (State.LOGGED_OUT, timedelta(days=1))
+        ]
+        assert not answer.freshness.stale

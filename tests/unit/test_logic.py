@@ -52,6 +52,18 @@ def snap(
     return Snapshot.build(rows, statuses, today=logic.day_start(now, LONDON), as_of=now, now=now)
 
 
+# A call the agent connected at 11:20, as /agent-status lists it.
+CALL = {
+    "guid": "g",
+    "channelGuid": None,
+    "since": "2026-03-11T11:20:00.000Z",
+    "medium": "Phone",
+    "mediumManager": "CC",
+    "direction": "Inbound",
+    "state": "Connected",
+    "reason": None,
+}
+
 DAY = [
     row("1", "08:00", 60, "Ready", "Ready"),
     row("1", "09:00", 30, "Busy", "Live"),
@@ -101,17 +113,7 @@ class TestCurrentState:
 
     def test_status_interaction_means_busy(self) -> None:
         """Ready presence while connected on a call is Busy, with the live interaction shown."""
-        call = {
-            "guid": "g",
-            "channelGuid": None,
-            "since": "2026-03-11T11:20:00.000Z",
-            "medium": "Phone",
-            "mediumManager": "CC",
-            "direction": "Inbound",
-            "state": "Connected",
-            "reason": None,
-        }
-        st = status("3", "Ready", "2026-03-11T08:00:00.000Z", interaction=[call])
+        st = status("3", "Ready", "2026-03-11T08:00:00.000Z", interaction=[CALL])
         now = logic.agent_now(snap([], [st]), Agent("3", "C"), [], T)
         assert now.state is State.BUSY
         assert now.elapsed == timedelta(minutes=10)
@@ -271,3 +273,43 @@ class TestFreshness:
         """Data older than the stale threshold is marked stale."""
         assert logic.freshness(NOW - timedelta(minutes=3), NOW, T).stale
         assert not logic.freshness(NOW - timedelta(seconds=10), NOW, T).stale
+
+
+class TestLiveStatusWins:
+    def test_status_newer_than_open_row_wins(self) -> None:
+        """WFM still says Ready since 11:00, agent-status has a call since 11:20: Busy, 10 min;
+        the Ready period is cut where the call began."""
+        rows = [row("1", "11:00", None, "Ready", "Ready")]
+        st = status("1", "Ready", "2026-03-11T11:00:00.000Z", interaction=[CALL])
+        snapshot = snap(rows, [st])
+        now = logic.agent_now(snapshot, Agent("1", "A"), [], T)
+        assert (now.state, now.elapsed) == (State.BUSY, timedelta(minutes=10))
+        assert now.today.ready == timedelta(minutes=20)
+        assert now.today.busy == timedelta(minutes=10)
+
+    def test_open_row_newer_than_status_stays(self) -> None:
+        """Presence Ready since 08:00 says nothing newer than the open Wrap row: Wrap stays."""
+        rows = [row("1", "11:25", None, "Wrap", "Live")]
+        st = status("1", "Ready", "2026-03-11T08:00:00.000Z")
+        now = logic.agent_now(snap(rows, [st]), Agent("1", "A"), [], T)
+        assert (now.state, now.reason) == (State.WRAP, "Live")
+
+
+class TestClosedHistory:
+    def test_state_spanning_the_whole_window(self) -> None:
+        """Logged out from Friday evening to Monday morning fills all of Sunday."""
+        rows = [row("1", "2026-03-06T17:00:00.000Z", 63 * 60, "LoggedOut", "Logged Out")]
+        start = datetime(2026, 3, 8, 0, 0, tzinfo=UTC)
+        window = (start, start + timedelta(days=1), "Sun 08 Mar 2026")
+        result = logic.history(rows, None, Agent("1", "A"), window, NOW, NOW, T)
+        assert [(p.state, p.duration) for p in result.periods] == [
+            (State.LOGGED_OUT, timedelta(days=1))
+        ]
+        assert None not in result.bar
+
+    def test_closed_window_is_never_stale(self) -> None:
+        """Yesterday's timeline read long ago is history, not stale data."""
+        start = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
+        window = (start, start + timedelta(days=1), "yesterday")
+        old = NOW - timedelta(hours=1)
+        assert not logic.history([], None, Agent("1", "A"), window, old, NOW, T).freshness.stale
