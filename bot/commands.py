@@ -128,6 +128,8 @@ _STATE_WORDS: dict[str, tuple[State, ...]] = {
     "failed": (State.FAILED,),
     "fault": (State.FAILED,),
     "readyrfo": (State.READY_RFO,),
+    "readyoutbound": (State.READY_RFO,),
+    "outbound": (State.READY_RFO,),
 }
 
 
@@ -177,14 +179,19 @@ def _parse_who(rest: list[str]) -> Who:
         raise UserError(
             "Who is in which state?", f"For example `who away`. States: {', '.join(_STATE_WORDS)}."
         )
-    word = rest[0].casefold().replace("-", "").replace("_", "")
-    states = _STATE_WORDS.get(word)
-    if states is None:
-        raise UserError(
-            f"I don't know the state “{rest[0]}”.", f"Try one of: {', '.join(_STATE_WORDS)}."
-        )
-    team = " ".join(rest[1:]) or None
-    return Who(states, word, team)
+    # A state may be written as the bot prints it: "extended away", "Logged out",
+    # "ready (outbound)". The longest run of words that names a state wins.
+    for size in (3, 2, 1):
+        word = _state_key(rest[:size])
+        if len(rest) >= size and word in _STATE_WORDS:
+            return Who(_STATE_WORDS[word], word, " ".join(rest[size:]) or None)
+    raise UserError(
+        f"I don't know the state “{rest[0]}”.", f"Try one of: {', '.join(_STATE_WORDS)}."
+    )
+
+
+def _state_key(words: list[str]) -> str:
+    return "".join(c for c in "".join(words).casefold() if c.isalnum())
 
 
 def _parse_window(text: str) -> Window:

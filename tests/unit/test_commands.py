@@ -67,6 +67,24 @@ class TestParse:
         assert parse("who Wrap tech support") == Who((State.WRAP,), "wrap", "tech support")
 
     @pytest.mark.parametrize(
+        ("text", "states", "team"),
+        [
+            ("who extended away", (State.EXTENDED_AWAY,), None),
+            ("who Logged out billing", (State.LOGGED_OUT,), "billing"),
+            ("who ready (outbound)", (State.READY_RFO,), None),
+            ("who logged-out", (State.LOGGED_OUT,), None),
+            ("who away extended", (State.AWAY, State.EXTENDED_AWAY), "extended"),
+        ],
+    )
+    def test_who_takes_states_as_the_bot_prints_them(
+        self, text: str, states: tuple[State, ...], team: str | None
+    ) -> None:
+        """Two- and three-word state names parse; the rest is the team."""
+        command = parse(text)
+        assert isinstance(command, Who)
+        assert (command.states, command.team) == (states, team)
+
+    @pytest.mark.parametrize(
         ("text", "says"),
         [
             ("history", "Whose history"),
