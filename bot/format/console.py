@@ -176,10 +176,15 @@ def _error(e: ErrorAnswer) -> list[str]:
     lines = [clip(e.message, _LINE) or "Something went wrong."]
     if e.hint:
         lines.append(clip(e.hint, _LINE))
-    if e.suggestions:
-        lines.append(f"Did you mean: {_choices(e.suggestions)}?")
-    if e.choices:
-        lines.append(f"Which one: {_choices(e.choices)}?  Type the ID.")
+    # The console has no buttons: show what to type for each choice instead.
+    for prompt, choices in (("Did you mean…?", e.suggestions), ("Which one?", e.choices)):
+        if choices:
+            lines.append(f"{prompt} Type one of:")
+            names = [_choices([c]) for c in choices]
+            width = max(len(n) for n in names)
+            for name, choice in zip(names, choices, strict=True):
+                command = clip(e.command_template.format(id=choice.id), _LINE)
+                lines.append(f"  {name.ljust(width)}  → {command}")
     return lines
 
 

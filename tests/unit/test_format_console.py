@@ -121,7 +121,7 @@ class TestListsHelpErrors:
         assert "e.g. Priya history, Priya history today" in text
 
     def test_error_with_suggestions_and_choices(self) -> None:
-        """Buttons become text: "Did you mean: …?" and "Which one: …?  Type the ID."."""
+        """Buttons become text: each choice with the command that asks for it."""
         text = render(
             error(
                 suggestions=(Choice("1101", "Priya Natarajan"),),
@@ -131,8 +131,11 @@ class TestListsHelpErrors:
         assert text.split("\n") == [
             "I couldn't find an agent called “Pria”.",
             "Try `teams` to see who is on each team.",
-            "Did you mean: Priya Natarajan (1101)?",
-            "Which one: Priya Shah (1102), billing?  Type the ID.",
+            "Did you mean…? Type one of:",
+            "  Priya Natarajan (1101)  → 1101",
+            "Which one? Type one of:",
+            "  Priya Shah (1102)  → 1102",
+            "  billing            → billing",
         ]
 
     def test_ids_print_as_given(self) -> None:
