@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.errors import (
     AgentstateError,
     AmbiguousAgent,
+    AmbiguousTeam,
     Choice,
     ConfigError,
     UnknownAgent,
@@ -123,7 +124,8 @@ class Directory:
         """The one team `text` names: by id, name or part of a name.
 
         Raises:
-            UnknownTeam: nothing (or more than one team) matches; suggestions are the candidates.
+            UnknownTeam: nothing matches (with near misses as suggestions).
+            AmbiguousTeam: several teams match; choices are the candidates.
         """
         query = text.strip()
         if not query:
@@ -139,7 +141,7 @@ class Directory:
         if len(partial) == 1:
             return partial[0]
         if partial:
-            raise UnknownTeam(query, [Choice(t.name, t.name) for t in partial[:_MAX_CHOICES]])
+            raise AmbiguousTeam(query, [Choice(t.name, t.name) for t in partial[:_MAX_CHOICES]])
         names = {t.name: normalize(t.name) for t in self.teams}
         near = process.extract(wanted, names, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
         raise UnknownTeam(query, [Choice(key, key) for _, _, key in near])

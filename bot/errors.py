@@ -5,7 +5,8 @@
     ├── UserError              bad input; carries the friendly reply and an optional hint
     │   ├── UnknownAgent       no agent matches; may carry "did you mean" suggestions
     │   ├── AmbiguousAgent     several agents match; carries the choices
-    │   └── UnknownTeam        no team matches; may carry suggestions
+    │   ├── UnknownTeam        no team matches; may carry suggestions
+    │   └── AmbiguousTeam      several teams match; carries the choices
     └── VccError               talking to VCC failed (mapped in vcc.client only)
         ├── VccAuthError       token refused, or 401/403 after one refresh
         ├── VccRequestError    400 and other 4xx: VCC rejected what we asked
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 __all__ = [
     "AgentstateError",
     "AmbiguousAgent",
+    "AmbiguousTeam",
     "Choice",
     "ConfigError",
     "UnknownAgent",
@@ -94,6 +96,15 @@ class UnknownTeam(UserError):
         super().__init__(f"I couldn't find a team called “{query}”.", "Try `teams` for the list.")
         self.query = query
         self.suggestions = tuple(suggestions)
+
+
+class AmbiguousTeam(UserError):
+    """Several teams match the text; `choices` lists them (id = the team's name)."""
+
+    def __init__(self, query: str, choices: Sequence[Choice]) -> None:
+        super().__init__(f"“{query}” matches {len(choices)} teams.")
+        self.query = query
+        self.choices = tuple(choices)
 
 
 class VccError(AgentstateError):

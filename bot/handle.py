@@ -7,6 +7,7 @@ import logging
 from bot.commands import COMMANDS, AgentCmd, Command, Help, HistoryCmd, TeamCmd, Teams, Who, parse
 from bot.errors import (
     AmbiguousAgent,
+    AmbiguousTeam,
     UnknownAgent,
     UnknownTeam,
     UserError,
@@ -38,7 +39,7 @@ async def _answer(text: str, query: Query) -> Answer:
     try:
         command = parse(text)
         return await _dispatch(command, query)
-    except (UnknownAgent, AmbiguousAgent, UnknownTeam) as exc:
+    except (UnknownAgent, AmbiguousAgent, UnknownTeam, AmbiguousTeam) as exc:
         return _with_buttons(exc, command)
     except UserError as exc:
         return ErrorAnswer(exc.message, exc.hint)
@@ -90,10 +91,10 @@ def _template(command: Command | None) -> str:
 
 
 def _with_buttons(
-    exc: UnknownAgent | AmbiguousAgent | UnknownTeam, command: Command | None
+    exc: UnknownAgent | AmbiguousAgent | UnknownTeam | AmbiguousTeam, command: Command | None
 ) -> ErrorAnswer:
     template = _template(command)
-    if isinstance(exc, AmbiguousAgent):
+    if isinstance(exc, AmbiguousAgent | AmbiguousTeam):
         return ErrorAnswer(exc.message, exc.hint, choices=exc.choices, command_template=template)
     return ErrorAnswer(
         exc.message, exc.hint, suggestions=exc.suggestions, command_template=template

@@ -156,3 +156,21 @@ class TestPastDays:
             (State.LOGGED_OUT, timedelta(days=1))
         ]
         assert not answer.freshness.stale
+
+
+class TestChoices:
+    async def test_ambiguous_team_offers_each_as_a_command(self, runtime: Runtime) -> None:
+        """`team support` matches two teams: each choice runs `team <name>`."""
+        answer = (await handle("team support", runtime.query)).answer
+        assert isinstance(answer, ErrorAnswer)
+        commands = {answer.command_template.format(id=c.id) for c in answer.choices}
+        assert commands == {"team Billing Support", "team Tech Support"}
+
+    async def test_ambiguous_agent_keeps_the_window(self, runtime: Runtime) -> None:
+        """`sam history today` matches several agents: each choice keeps `history today`."""
+        answer = (await handle("sam history today", runtime.query)).answer
+        assert isinstance(answer, ErrorAnswer)
+        assert len(answer.choices) > 1
+        for choice in answer.choices:
+            command = answer.command_template.format(id=choice.id)
+            assert command == f"{choice.id} history today"

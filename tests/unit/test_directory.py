@@ -13,6 +13,7 @@ from bot.clock import FrozenClock
 from bot.directory import Agent, Directory, DirectoryCache, Team, load_directory_file, normalize
 from bot.errors import (
     AmbiguousAgent,
+    AmbiguousTeam,
     ConfigError,
     UnknownAgent,
     UnknownTeam,
@@ -100,11 +101,11 @@ class TestFindTeam:
         assert DIRECTORY.find_team("TECH SUPPORT").id == "g2"
         assert DIRECTORY.find_team("g3").name == "Sales"
 
-    def test_ambiguous_part_suggests_both(self) -> None:
-        """ "support" matches two teams: UnknownTeam suggests both."""
-        with pytest.raises(UnknownTeam) as caught:
+    def test_ambiguous_part_offers_both(self) -> None:
+        """ "support" matches two teams: AmbiguousTeam offers both as choices."""
+        with pytest.raises(AmbiguousTeam) as caught:
             DIRECTORY.find_team("support")
-        assert {c.label for c in caught.value.suggestions} == {"Billing Support", "Tech Support"}
+        assert {c.label for c in caught.value.choices} == {"Billing Support", "Tech Support"}
 
     def test_typo_suggests(self) -> None:
         """A typo suggests the close team."""
