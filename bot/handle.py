@@ -18,13 +18,13 @@ from bot.errors import (
 from bot.query.results import Answer, ErrorAnswer, HelpAnswer, Reply
 from bot.query.service import Query
 
-__all__ = ["UNAVAILABLE", "handle"]
+__all__ = ["OOPS", "UNAVAILABLE", "handle"]
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "VCC isn't answering right now, try again in a minute."
 _AUTH = "VCC didn't accept the bot's credentials. Ask an admin to check the VCC API credentials."
-_OOPS = "Something went wrong on my side. It's logged; try again in a minute."
+OOPS = "Something went wrong on my side. It's logged; try again in a minute."
 _INTRO = "Type `/agentstate` and one of these. Names can be part of a name, any case, no accents."
 
 
@@ -43,21 +43,24 @@ async def _answer(text: str, query: Query) -> Answer:
         return _with_buttons(exc, command)
     except UserError as exc:
         return ErrorAnswer(exc.message, exc.hint)
-    except VccAuthError:
-        log.error("VCC refused the bot's credentials", exc_info=True)
+    # VCC failures are expected weather, not bugs: one line each; the chain only at DEBUG.
+    except VccAuthError as exc:
+        log.error("VCC refused the bot's credentials: %s", exc)
+        log.debug("details", exc_info=True)
         return ErrorAnswer(_AUTH)
     except VccRequestError as exc:
         log.warning("VCC rejected a request: %s", exc)
-        return ErrorAnswer(
-            f"VCC couldn't answer that: {exc}", "Try a shorter or more recent window."
-        )
-    except VccError:
-        log.warning("VCC unavailable", exc_info=True)
+        log.debug("details", exc_info=True)
+        hint = "Try a shorter or more recent window." if exc.status == 400 else None
+        return ErrorAnswer("VCC couldn't answer that request.", hint)
+    except VccError as exc:
+        log.warning("VCC unavailable: %s", exc)
+        log.debug("details", exc_info=True)
         return ErrorAnswer(UNAVAILABLE)
     except Exception:
         # The last line of defence: a bug must not become a traceback in Slack.
         log.exception("unexpected error answering %r", text)
-        return ErrorAnswer(_OOPS)
+        return ErrorAnswer(OOPS)
 
 
 async def _dispatch(command: Command, query: Query) -> Answer:

@@ -23,6 +23,7 @@ from bot.query.logic import Thresholds
 from bot.query.service import Policy, Query
 from bot.settings import Settings
 from bot.vcc.client import VccClient, build_vcc_client
+from bot.vcc.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from bot.sim.server import SimServer
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["Runtime", "open_runtime"]
 
 log = logging.getLogger(__name__)
+
+# A supervisor is waiting: give up sooner than a background poller would. At most 3 tries,
+# waiting at most 10 s for a Retry-After; then "VCC isn't answering, try again in a minute".
+INTERACTIVE_RETRIES = RetryPolicy(max_attempts=3, cap=4.0, max_retry_after=10.0)
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             client_secret=secret,
             clock=clock,
             timeout=settings.vcc_timeout,
+            policy=INTERACTIVE_RETRIES,
         )
         stack.push_async_callback(client.aclose)
         if settings.directory is not None:

@@ -51,7 +51,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import ConfigError
 from bot.format.blocks import ACTION_REFRESH, ACTION_RUN_PREFIX, ACTION_SHARE, render_blocks
-from bot.handle import handle
+from bot.handle import OOPS, handle
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -78,7 +78,6 @@ REFRESH = ACTION_REFRESH  # the buttons' action_ids are the formatter's; one sou
 SHARE = ACTION_SHARE
 RUN = re.compile(rf"^{re.escape(ACTION_RUN_PREFIX)}\d+$")
 
-_OOPS = "Something went wrong on my side. It's logged; try again in a minute."
 _DRAIN_SECONDS = 10.0  # how long a stopping server waits for answers already being worked on
 _ENTITIES = re.compile(r"&(amp|lt|gt);")
 _UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
@@ -220,7 +219,7 @@ class _Replier:
         except Exception:
             log.exception("answering %s failed", what)
             await self.post(
-                url, {"response_type": "ephemeral", "replace_original": False, "text": _OOPS}
+                url, {"response_type": "ephemeral", "replace_original": False, "text": OOPS}
             )
 
 
