@@ -212,7 +212,7 @@ def _team_summary(t: TeamSummary) -> tuple[list[Block], str]:
     else:
         blocks.extend(
             _listing(
-                [_agent_line(x) for x in t.agents],
+                [_agent_line(x, today=True) for x in t.agents],
                 "Try `who &lt;state&gt; &lt;team&gt;` to narrow it.",
                 _BODY_BUDGET - len(blocks),
             )
@@ -300,10 +300,17 @@ def _state_words(state: State, label: str, reason: str, elapsed: timedelta) -> s
     return " · ".join(parts)
 
 
-def _agent_line(x: AgentLine) -> str:
+def _agent_line(x: AgentLine, *, today: bool = False) -> str:
+    """ "⚠️ Rosa Price — Away · Break · 23 min · _Away over 15 min_", and with `today` the
+    agent's away time and occupancy so far today."""
     mark = "⚠️" if x.flag else state_emoji(x.state)
     words = _state_words(x.state, x.label, x.reason, x.elapsed)
-    return f"{mark} {_name(x.agent.name, _NAME)} — {words}"
+    parts = [f"{mark} {_name(x.agent.name, _NAME)} — {words}"]
+    if x.flag:
+        parts.append(f"_{inline(x.flag, _WORD)}_")
+    if today:
+        parts.append(f"today away {duration(x.away_today)}, occ {percent(x.occupancy)}")
+    return " · ".join(parts)
 
 
 def _name(name: str, limit: int) -> str:

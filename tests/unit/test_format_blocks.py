@@ -152,13 +152,15 @@ class TestTeamSummary:
         assert text == "Billing: 10 Ready, 2 Away"
 
     def test_flagged_first_one_line_each(self) -> None:
-        """Agents in the given order (flagged first), each "⚠️ Name — Away · Break · 23 min"."""
+        """Agents in the given order (flagged first), each with why it is flagged and its
+        away time and occupancy today."""
         blocks, _ = render(team_summary(12))
         lines = blocks[1]["text"]["text"].split("\n")
+        today = "today away 30 min, occ 80%"
         assert lines[:3] == [
-            "⚠️ Agent 0 — Away · Break · 23 min",
-            "⚠️ Agent 10 — Away · Break · 23 min",
-            "🟢 Agent 1 — Ready · 23 min",
+            f"⚠️ Agent 0 — Away · Break · 23 min · _Away over 15 min_ · {today}",
+            f"⚠️ Agent 10 — Away · Break · 23 min · _Away over 15 min_ · {today}",
+            f"🟢 Agent 1 — Ready · 23 min · {today}",
         ]
 
     @pytest.mark.parametrize(("size", "hidden"), [(300, 250), (10_000, 9_950)])
