@@ -68,6 +68,7 @@ _MAX_PAGES = 10_000
 
 ItemT = TypeVar("ItemT")
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ResultT = TypeVar("ResultT")
 
 
 class _LimitRejected(VccRequestError):
@@ -249,14 +250,9 @@ class VccClient:
         Returns the items and the `upTo` of the first page. If VCC rejects `limit`, the
         whole read starts again from page 1 with half the limit.
         """
-        while True:
-            limit = self._limits.get(path, self._page_limit)
-            try:
-                return await self._walk_stats(path, params, model, limit)
-            except _LimitRejected:
-                if limit <= 1:
-                    raise
-                self._lower_limit(path, limit)
+        return await self._with_limit(
+            path, lambda limit: self._walk_stats(path, params, model, limit)
+        )
 
     async def _walk_stats(
         self, path: str, params: Mapping[str, str], model: type[Page[ItemT]], limit: int
@@ -287,11 +283,17 @@ class VccClient:
         Stops on a short or empty page, or when a `meta` (where present) says it was the last.
         `limit_key` names the endpoint for the remembered limit when `path` holds an id.
         """
-        key = limit_key or path
+        return await self._with_limit(
+            limit_key or path, lambda limit: self._walk_useradmin(path, params, model, limit)
+        )
+
+    async def _with_limit(self, key: str, walk: Callable[[int], Awaitable[ResultT]]) -> ResultT:
+        """Run one paged read with the endpoint's page limit; if VCC rejects the limit, start
+        again from page 1 with half of it (remembered for the endpoint)."""
         while True:
             limit = self._limits.get(key, self._page_limit)
             try:
-                return await self._walk_useradmin(path, params, model, limit)
+                return await walk(limit)
             except _LimitRejected:
                 if limit <= 1:
                     raise
@@ -309,9 +311,12 @@ class VccClient:
                 model,
             )
             items.extend(listing.entries)
-            last = len(listing.entries) < limit or (
-                listing.meta is not None and page_no >= listing.meta.page_count
-            )
+            # Trust `meta` where VCC sends it (a server may cap pages below our limit); the
+            # users list has none, and there a short page is the last.
+            if listing.meta is not None:
+                last = not listing.entries or page_no >= listing.meta.page_count
+            else:
+                last = len(listing.entries) < limit
             if last:
                 return items
         raise AssertionError("unreachable")  # pragma: no cover

@@ -556,6 +556,25 @@ class TestPaging:
         assert [u.user_id for u in users] == ["a", "b"]
         assert len(fake.api_requests("/useradmin/users")) == 1
 
+    async def test_meta_wins_over_a_short_page(
+        self, fake: FakeVcc, clock: FrozenClock, sleeps: Sleeps
+    ) -> None:
+        """A server that caps pages below our limit still has every page read: with a meta,
+        pageCount (not a short page) says when to stop."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            page_no = int(request.url.params["page"])
+            body = {
+                "meta": {"page": page_no, "count": 1, "pageCount": 3, "totalCount": 3},
+                "groups": [{"groupId": f"g{page_no}", "groupName": f"Team {page_no}"}],
+            }
+            return httpx.Response(200, json=body)
+
+        fake.routes["/useradmin/groups"] = handler
+        async with make_client(fake, clock, sleeps, page_limit=100) as vcc:
+            groups = await vcc.groups()
+        assert [g.group_id for g in groups] == ["g1", "g2", "g3"]
+
     async def test_group_id_is_path_escaped(self, client: VccClient, fake: FakeVcc) -> None:
         """A group id is one path segment, whatever characters it holds."""
         fake.routes["/useradmin/groups/a/b/users"] = lambda r: httpx.Response(  # decoded path
