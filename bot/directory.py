@@ -46,6 +46,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _MAX_CHOICES = 10
+_MEMBER_READS = 2  # group-member reads in flight at once
 _FUZZY_CUTOFF = 70.0
 # Letters NFKD does not take apart; folded by hand so "Lukasz" finds "Łukasz".
 _FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe"})
@@ -197,7 +198,14 @@ class UserAdmin(Protocol):
 async def load_directory_vcc(admin: UserAdmin) -> Directory:
     """Build the directory from the User Admin API: agent users, groups and their members."""
     users, groups = await asyncio.gather(admin.users(), admin.groups())
-    members = await asyncio.gather(*(admin.group_members(g.group_id) for g in groups))
+    # VCC's rate limit is shared by all its APIs: a few groups at a time, not all at once.
+    gate = asyncio.Semaphore(_MEMBER_READS)
+
+    async def members_of(group: Group) -> list[GroupMember]:
+        async with gate:
+            return await admin.group_members(group.group_id)
+
+    members = await asyncio.gather(*(members_of(g) for g in groups))
     agents = {u.agent_id: Agent(u.agent_id, u.name or u.agent_id) for u in users if u.agent_id}
     teams: list[Team] = []
     for group, people in zip(groups, members, strict=True):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.commands import Window
 from bot.directory import Agent, Directory, Team
-from bot.errors import UserError
+from bot.errors import UnknownAgent, UserError
 from bot.query import logic
 from bot.query.results import AgentNow, History, TeamsList, TeamSummary, WhoList
 from bot.query.source import StateSource
@@ -63,8 +63,19 @@ class Query:
 
     async def agent_now(self, name: str) -> AgentNow:
         directory = await self._directory()
-        agent = directory.find_agent(name)
-        snap = await self._snapshot(agent_id=agent.id)
+        try:
+            agent = directory.find_agent(name)
+        except UnknownAgent:
+            # An agent ID VCC knows but the directory lacks (no user, API.md §10): its bare ID.
+            agent_id = name.strip()
+            if not agent_id.isdigit():
+                raise
+            snap = await self._snapshot(agent_id=agent_id)
+            if agent_id not in snap.status:
+                raise
+            agent = Agent(agent_id, agent_id)
+        else:
+            snap = await self._snapshot(agent_id=agent.id)
         return logic.agent_now(snap, agent, directory.teams_of(agent.id), self._policy.thresholds)
 
     async def history(self, name: str, window: Window) -> History:
@@ -103,10 +114,14 @@ class Query:
     async def who(self, states: Sequence[State], word: str, team_name: str | None) -> WhoList:
         directory = await self._directory()
         team: Team | None = directory.find_team(team_name) if team_name else None
-        agents: Sequence[Agent] = (
-            [directory.agent(i) for i in team.agent_ids] if team else directory.agents
-        )
         snap = await self._snapshot()
+        if team is not None:
+            agents: Sequence[Agent] = [directory.agent(i) for i in team.agent_ids]
+        else:
+            # The whole floor: VCC's agents too, where the directory lacks them (bare IDs).
+            known = {a.id for a in directory.agents}
+            extra = [directory.agent(i) for i in snap.status if i not in known]
+            agents = [*directory.agents, *extra]
         return logic.who(snap, states, word, team, agents, self._policy.thresholds)
 
     async def _snapshot(self, agent_id: str | None = None) -> logic.Snapshot:

@@ -6,8 +6,10 @@ answers are checked against the simulated truth, not against themselves.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -174,3 +176,42 @@ class TestChoices:
         for choice in answer.choices:
             command = answer.command_template.format(id=choice.id)
             assert command == f"{choice.id} history today"
+
+
+class TestAgentsMissingFromTheDirectory:
+    @pytest.fixture
+    async def partial(
+        self, sim_clock: FrozenClock, sim_floor: Floor, tmp_path: Path
+    ) -> AsyncIterator[Runtime]:
+        """A runtime whose directory file lists only the first team."""
+        listing = sim_floor.directory_json()
+        listing["teams"] = listing["teams"][:1]
+        path = tmp_path / "directory.json"
+        path.write_text(json.dumps(listing), encoding="utf-8")
+        settings = load_settings({"AGENTSTATE_TIMEZONE": ZONE, "AGENTSTATE_DIRECTORY": str(path)})
+        async with open_runtime(settings, sim_clock) as rt:
+            yield rt
+
+    async def test_who_lists_them_by_bare_id(self, partial: Runtime, truth: Floor) -> None:
+        """`who away` covers the whole floor VCC reports, unlisted agents by their ID."""
+        expected = {
+            aid for aid, r in open_rows(truth).items() if r["state"] in ("Away", "ExtendedAway")
+        }
+        answer = (await handle("who away", partial.query)).answer
+        assert isinstance(answer, WhoList)
+        assert {line.agent.id for line in answer.agents} == expected
+        listed = {a.agent_id for a in truth.members(truth.teams[0].team_id)}
+        unlisted = [line.agent for line in answer.agents if line.agent.id not in listed]
+        assert unlisted
+        assert all(agent.name == agent.id for agent in unlisted)
+
+    async def test_bare_id_answers(self, partial: Runtime, truth: Floor) -> None:
+        """An agent ID VCC knows but the directory lacks still answers, named by its ID;
+        an ID VCC does not know is "couldn't find"."""
+        outsider = truth.members(truth.teams[1].team_id)[0]
+        answer = (await handle(outsider.agent_id, partial.query)).answer
+        assert isinstance(answer, AgentNow)
+        assert answer.agent.name == outsider.agent_id
+        missing = (await handle("99999", partial.query)).answer
+        assert isinstance(missing, ErrorAnswer)
+        assert "couldn't find" in missing.message
