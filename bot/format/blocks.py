@@ -347,7 +347,7 @@ def _when(at: datetime, ref: datetime, zone: ZoneInfo) -> str:
 
 
 def _span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    return f"{_when(start, end, zone)} – {_when(end, end, zone)}"
+    return f"{_when(start, end, zone)} – {_when(end, start, zone)}"
 
 
 def _timeline(periods: Sequence[Period], end: datetime, zone: ZoneInfo) -> list[str]:

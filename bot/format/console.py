@@ -99,7 +99,7 @@ def _agent_now(a: AgentNow, zone: ZoneInfo) -> list[str]:
 
 
 def _history(h: History, zone: ZoneInfo) -> list[str]:
-    window = f"{_time(h.start, h.end, zone)} – {_time(h.end, h.end, zone)}"
+    window = f"{_time(h.start, h.end, zone)} – {_time(h.end, h.start, zone)}"
     lines = [f"{_agent(h.agent.name, h.agent.id)} · {clip(h.window_label, _WORD)} ({window})"]
     if h.bar:
         lines.append("|" + "".join(_BAR[s] for s in h.bar) + "|")
