@@ -3,43 +3,14 @@
 from __future__ import annotations
 
 from hypothesis import given
-from hypothesis import strategies as st
 
-from bot.commands import Command, parse, state_words
+from bot.commands import Command, parse
 from bot.errors import UserError
-
-WORDS = st.sampled_from(
-    [
-        "history",
-        "team",
-        "teams",
-        "who",
-        "help",
-        "today",
-        "yesterday",
-        "2h",
-        "90m",
-        "0h",
-        "2026-03-10",
-        "2026-13-45",
-        "<!channel>",
-        "<@U123>",
-        "&amp;",
-        "Zoë",
-        "ł",
-        "",
-        " ",
-        *state_words(),
-    ]
-)
-TEXT = st.one_of(
-    st.text(max_size=300),
-    st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=8).map(" ".join),
-)
+from tests.strategies import command_text
 
 
 class TestParseProperty:
-    @given(TEXT)
+    @given(command_text)
     def test_command_or_friendly_error(self, text: str) -> None:
         """parse() returns a Command or raises UserError with a non-empty message."""
         try:

@@ -13,7 +13,7 @@ from bot.format.blocks import render_blocks
 from bot.format.console import render_text
 from bot.format.mrkdwn import escape, inline
 from bot.query.results import Answer, Reply
-from tests.strategies_format import (
+from tests.strategies import (
     ZONE,
     agent_nows,
     answers,

@@ -18,7 +18,7 @@ from bot.format.blocks import (
 )
 from bot.query.results import Freshness, HelpAnswer, LiveInteraction, Reply
 from bot.vcc.models import State
-from tests.strategies_format import (
+from tests.strategies import (
     NOW,
     ZONE,
     agent_now,

@@ -9,7 +9,7 @@ from bot.errors import Choice
 from bot.format.console import render_text
 from bot.query.results import Freshness, HelpAnswer, LiveInteraction
 from bot.vcc.models import State
-from tests.strategies_format import (
+from tests.strategies import (
     NOW,
     ZONE,
     agent_now,

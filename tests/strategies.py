@@ -1,4 +1,8 @@
-"""Builders and hypothesis strategies for the formatter tests: result objects made directly."""
+"""Hypothesis strategies in one place, and builders for the formatter tests.
+
+`command_text`: what a supervisor might type after /agentstate. The rest: result objects
+made directly, for the formatters.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
+from bot.commands import state_words
 from bot.directory import Agent, Team
 from bot.errors import Choice
 from bot.format.blocks import check_limits
@@ -331,3 +336,16 @@ def texts(blocks: list[dict[str, Any]]) -> list[str]:
 
 def all_text(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(texts(blocks))
+
+
+_COMMAND_WORDS = st.sampled_from(
+    [
+        "history", "team", "teams", "who", "help", "today", "yesterday", "2h", "90m", "0h",
+        "2026-03-10", "2026-13-45", "<!channel>", "<@U123>", "&amp;", "Zoë", "ł", "", " ",
+        *state_words(),
+    ]
+)  # fmt: skip
+command_text = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.one_of(_COMMAND_WORDS, st.text(max_size=12)), max_size=8).map(" ".join),
+)
