@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.fakes import Sleeps
+
 # The simulated contact center's fixtures (sim_clock, sim_floor, sim_server) for every test.
 pytest_plugins = ["tests.sim_fixtures"]
 
@@ -41,3 +43,9 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    """A recording `sleep` to inject where retries would wait."""
+    return Sleeps()

@@ -23,26 +23,12 @@ from bot.sim.server import SimServer
 from bot.vcc import ClientCredentialsAuth, RetryPolicy, VccClient, build_vcc_client
 from bot.vcc.models import format_time
 from tests import sim_fixtures
+from tests.fakes import Sleeps
 
 CLIENT_ID = sim_fixtures.SIM_CLIENT_ID
 CLIENT_SECRET = sim_fixtures.SIM_CLIENT_SECRET
 STATS_ACCEPT = sim_fixtures.STATS_ACCEPT
 USERADMIN_ACCEPT = sim_fixtures.USERADMIN_ACCEPT
-
-
-class Sleeps:
-    """An injected `sleep` that records each delay and returns at once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

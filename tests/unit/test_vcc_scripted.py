@@ -30,6 +30,7 @@ from bot.errors import (
     VccUnavailable,
 )
 from bot.vcc import ClientCredentialsAuth, RetryPolicy, VccClient, build_vcc_client
+from tests.fakes import Sleeps
 
 SECRET = "s3cr3t-do-not-leak"
 BASE = "https://vcc.test"
@@ -110,16 +111,6 @@ class FakeVcc:
         return [r for r in self.requests if r.url.path == path]
 
 
-class Sleeps:
-    """An injected sleep that records and returns at once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-
-
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(T0)
@@ -128,11 +119,6 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def fake() -> FakeVcc:
     return FakeVcc()
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture
