@@ -31,6 +31,7 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.slack
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: $(STAMP)
