@@ -151,11 +151,13 @@ def periods(
     """
     open_start = max((r.start for r in rows if r.is_current), default=None)
     tail = (
-        current is not None
+        current
+        if current is not None
         and current.state is not State.UNKNOWN
         and (open_start is None or current.since > open_start)
+        else None
     )
-    cut = current.since if tail and current is not None and open_start is not None else None
+    cut = tail.since if tail is not None and open_start is not None else None
     out: list[Period] = []
     for row in rows:
         lo, hi = max(row.start, start), min(row.end_or(now), end)
@@ -164,11 +166,11 @@ def periods(
         if lo < hi:
             ongoing = row.is_current and cut is None
             out.append(Period(row.state, row.raw_state, row.description, lo, hi, ongoing))
-    if tail and current is not None:
+    if tail is not None:
         last_end = max((r.end_or(now) for r in rows if not r.is_current), default=start)
-        lo, hi = max(current.since, last_end, start), min(now, end)
+        lo, hi = max(tail.since, last_end, start), min(now, end)
         if lo < hi:
-            out.append(Period(current.state, current.label, current.reason, lo, hi, True))
+            out.append(Period(tail.state, tail.label, tail.reason, lo, hi, True))
     return tuple(out)
 
 

@@ -53,10 +53,6 @@ class Query:
         self._clock = clock
         self._policy = policy
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return self._policy.zone
-
     async def directory(self) -> Directory:
         """The agents and teams the bot knows (cached by the caller's loader)."""
         return await self._directory()

@@ -302,28 +302,24 @@ class TestAuth:
         with pytest.raises(VccBadResponse, match="token"):
             await client.agent_status()
 
-    def test_repr_hides_the_secret(self, clock: FrozenClock) -> None:
-        """Neither repr nor str of the auth shows the secret."""
-        auth = ClientCredentialsAuth(
+    @pytest.fixture
+    def auth(self, clock: FrozenClock) -> ClientCredentialsAuth:
+        return ClientCredentialsAuth(
             token_url=TOKEN_URL,
             client_id="cid",
             client_secret=SecretStr(SECRET),
             scope="stats",
             clock=clock,
         )
+
+    def test_repr_hides_the_secret(self, auth: ClientCredentialsAuth) -> None:
+        """Neither repr nor str of the auth shows the secret."""
         assert SECRET not in repr(auth)
         assert SECRET not in str(auth)
         assert SECRET not in repr(vars(auth))
 
-    def test_sync_client_is_refused(self, clock: FrozenClock) -> None:
+    def test_sync_client_is_refused(self, auth: ClientCredentialsAuth) -> None:
         """The flow is async-only; a sync client gets a clear error, not a hang."""
-        auth = ClientCredentialsAuth(
-            token_url=TOKEN_URL,
-            client_id="cid",
-            client_secret=SecretStr(SECRET),
-            scope="stats",
-            clock=clock,
-        )
         with (
             httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as sync,
             pytest.raises(RuntimeError, match="AsyncClient"),
