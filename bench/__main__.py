@@ -15,10 +15,9 @@ import statistics
 import time
 from datetime import UTC, datetime
 
+from bot.app import open_app
 from bot.clock import FrozenClock
-from bot.format.blocks import render_blocks
 from bot.handle import handle
-from bot.runtime import open_runtime
 from bot.settings import load_settings
 
 RUNS = 15
@@ -30,8 +29,8 @@ async def main() -> None:
     settings = load_settings(
         {"AGENTSTATE_SIM_AGENTS": agents, "AGENTSTATE_TIMEZONE": "Europe/London"}
     )
-    async with open_runtime(settings, FrozenClock(NOW)) as runtime:
-        directory = await runtime.query.directory()
+    async with open_app(settings, FrozenClock(NOW)) as app:
+        directory = await app.query.directory()
         team = directory.teams[0].name
         agent = directory.agents[0].name
         commands = ["help", agent, f"{agent} history today", f"team {team}", "teams", "who away"]
@@ -41,8 +40,8 @@ async def main() -> None:
             times = []
             for _ in range(RUNS + 1):
                 started = time.perf_counter()
-                reply = await handle(text, runtime.query)
-                render_blocks(reply, zone=runtime.zone)
+                reply = await handle(text, app.query)
+                app.blocks.render(reply)
                 times.append((time.perf_counter() - started) * 1000)
             counted = sorted(times[1:])
             p95 = counted[int(len(counted) * 0.95) - 1]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.slack_helpers import Recorder, Signer, command_body
+from tests.support.slack import Recorder, Signer, command_body
 
 SECRET = "bench-signing-secret"  # noqa: S105  (the bench signs its own requests)
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Composition root: build everything from Settings, then serve Slack or run the console.
+"""Process life: settings, logging, exit codes, SIGTERM; then the console or Slack.
 
     python -m bot        Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN) when SLACK_BOT_TOKEN
                          is set; otherwise the local console. Without VCC credentials, both run on
@@ -13,9 +13,9 @@ import logging
 import signal
 import sys
 
+from bot.app import App, open_app
 from bot.clock import SystemClock
 from bot.errors import ConfigError
-from bot.runtime import open_runtime
 from bot.settings import Settings, load_settings
 
 __all__ = ["main"]
@@ -23,43 +23,52 @@ __all__ = ["main"]
 log = logging.getLogger("bot")
 
 
-async def _serve(settings: Settings) -> int:
-    async with open_runtime(settings, SystemClock()) as runtime:
+async def _serve_slack(app: App) -> int:
+    from bot.slack.serve import serve
+
+    if app.simulated:
+        log.warning("No VCC credentials: Slack is answering from the SIMULATED contact center")
+    # SIGTERM (docker stop, a deploy) cancels serving like Ctrl-C does, so answers already
+    # acknowledged are still delivered before the process ends.
+    serving = asyncio.ensure_future(serve(app))
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, serving.cancel)
+    try:
+        await serving
+    except asyncio.CancelledError:
+        log.info("stopped")
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    async with open_app(settings, SystemClock()) as app:
         if not settings.slack_enabled:
             from bot.console import run_console
 
-            return await run_console(runtime)
-        from bot.slack_app import serve
-
-        if runtime.simulated:
-            log.warning("No VCC credentials: Slack is answering from the SIMULATED contact center")
-        # SIGTERM (docker stop, a deploy) cancels serving like Ctrl-C does, so answers already
-        # acknowledged are still delivered before the process ends.
-        serving = asyncio.ensure_future(serve(runtime, settings))
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, serving.cancel)
-        try:
-            await serving
-        except asyncio.CancelledError:
-            log.info("stopped")
-        return 0
+            return await app.run(lambda: run_console(app))
+        return await app.run(lambda: _serve_slack(app))
 
 
-def main() -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"agentstate: bad setting {exc.variable}: {exc.problem}", file=sys.stderr)
-        return 2
+def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # The console's own output is the answer; keep library chatter out of it.
-    if not settings.slack_enabled:
-        logging.getLogger().setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    if settings.slack_enabled:
+        from bot.slack.logfilters import install_log_filters
+
+        install_log_filters()
+    else:
+        # The console's own output is the answer; keep library chatter out of it.
+        level = max(logging.WARNING, logging.getLevelName(settings.log_level))
+        logging.getLogger().setLevel(level)
+
+
+def main() -> int:
     try:
-        return asyncio.run(_serve(settings))
+        settings = load_settings()
+        _configure_logging(settings)
+        return asyncio.run(_run(settings))
     except ConfigError as exc:
         print(f"agentstate: bad setting {exc.variable}: {exc.problem}", file=sys.stderr)
         return 2

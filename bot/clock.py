@@ -22,7 +22,7 @@ class SystemClock:
 
 
 class FrozenClock:
-    """A clock that moves only when told to; for tests and the simulator's replay mode."""
+    """A clock that moves only when told to (`advance`): tests and benchmarks run on it."""
 
     def __init__(self, at: datetime) -> None:
         if at.tzinfo is None:
@@ -34,6 +34,3 @@ class FrozenClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
-
-    def set(self, at: datetime) -> None:
-        self._now = at.astimezone(UTC)

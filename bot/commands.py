@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from bot.errors import UserError
 from bot.query.results import HelpEntry
+from bot.query.window import DaysAgo, LastSpan, OnDate, Window
 from bot.vcc.models import State
 
 __all__ = [
@@ -25,73 +26,63 @@ __all__ = [
     "Command",
     "Help",
     "HistoryCmd",
-    "LastSpan",
-    "OnDay",
     "TeamCmd",
     "Teams",
     "Who",
-    "Window",
     "parse",
     "state_words",
+    "tidy",
 ]
 
 MAX_TEXT = 200  # longer input is not a command anyone typed on purpose
-DEFAULT_SPAN = timedelta(hours=4)
-
-
-@dataclass(frozen=True)
-class LastSpan:
-    """The last `span` up to now."""
-
-    span: timedelta
-
-
-@dataclass(frozen=True)
-class OnDay:
-    """A whole calendar day in the floor's time zone; `days_ago` 0 is today, 1 yesterday.
-
-    `day` is set for an explicit date, else resolved from `days_ago` against the clock.
-    """
-
-    days_ago: int | None = None
-    day: date | None = None
-
-
-Window = LastSpan | OnDay
 
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    def text(self) -> str:
+        return "help"
 
 
 @dataclass(frozen=True)
 class Teams:
-    pass
+    def text(self) -> str:
+        return "teams"
 
 
 @dataclass(frozen=True)
 class TeamCmd:
     team: str
 
+    def text(self) -> str:
+        return f"team {self.team}"
+
 
 @dataclass(frozen=True)
 class Who:
     states: tuple[State, ...]
-    word: str
+    word: str  # the state word as its key in the grammar: "away", "extendedaway"
     team: str | None = None
+
+    def text(self) -> str:
+        return f"who {self.word} {self.team}" if self.team else f"who {self.word}"
 
 
 @dataclass(frozen=True)
 class AgentCmd:
     agent: str
 
+    def text(self) -> str:
+        return self.agent
+
 
 @dataclass(frozen=True)
 class HistoryCmd:
     agent: str
-    window: Window = LastSpan(DEFAULT_SPAN)
-    window_text: str = ""  # as typed, so a "which one?" button can ask the same again
+    window: Window | None = None  # None: the default (query.window.DEFAULT_WINDOW)
+
+    def text(self) -> str:
+        suffix = f" {self.window.text()}" if self.window is not None else ""
+        return f"{self.agent} history{suffix}"
 
 
 Command = Help | Teams | TeamCmd | Who | AgentCmd | HistoryCmd
@@ -142,13 +133,18 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
+def tidy(text: str) -> str:
+    """The text as one line of single spaces: what `parse` reads and a reply says was asked."""
+    return " ".join(text.split())
+
+
 def parse(text: str) -> Command:
     """Parse the text after `/agentstate`.
 
     Raises:
         UserError: the text is not a command; the message says what was wrong and how to ask.
     """
-    cleaned = " ".join(text.split())
+    cleaned = tidy(text)
     if len(cleaned) > MAX_TEXT:
         raise UserError("That's longer than any command I know.", "Type `help` to see them.")
     words = cleaned.split(" ") if cleaned else []
@@ -169,8 +165,7 @@ def parse(text: str) -> Command:
         agent = " ".join(words[:at])
         if not agent:
             raise UserError("Whose history?", "For example `Priya history today`.")
-        window_text = " ".join(words[at + 1 :])
-        return HistoryCmd(agent, _parse_window(window_text), window_text)
+        return HistoryCmd(agent, _parse_window(" ".join(words[at + 1 :])))
     return AgentCmd(cleaned)
 
 
@@ -194,17 +189,17 @@ def _state_key(words: list[str]) -> str:
     return "".join(c for c in "".join(words).casefold() if c.isalnum())
 
 
-def _parse_window(text: str) -> Window:
+def _parse_window(text: str) -> Window | None:
     word = text.casefold().strip()
     if not word:
-        return LastSpan(DEFAULT_SPAN)
+        return None
     if word == "today":
-        return OnDay(days_ago=0)
+        return DaysAgo(0)
     if word == "yesterday":
-        return OnDay(days_ago=1)
+        return DaysAgo(1)
     if _DATE.match(word):
         try:
-            return OnDay(day=date.fromisoformat(word))
+            return OnDate(date.fromisoformat(word))
         except ValueError:
             raise UserError(
                 f"“{text}” isn't a date.", "Use YYYY-MM-DD, e.g. `2026-03-10`."

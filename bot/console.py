@@ -11,9 +11,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from bot.format.console import render_text
+from bot.app import App
 from bot.handle import handle
-from bot.runtime import Runtime
 
 __all__ = ["banner", "repl", "run_console"]
 
@@ -21,30 +20,30 @@ ReadLine = Callable[[], Awaitable[str | None]]
 _QUIT = {"quit", "exit", ":q"}
 
 
-def banner(runtime: Runtime) -> str:
-    source = "the simulated contact center" if runtime.simulated else "Vonage Contact Center"
+def banner(app: App) -> str:
+    source = "the simulated contact center" if app.simulated else "Vonage Contact Center"
     return (
-        f"agentstate console on {source} (times in {runtime.zone.key}).\n"
+        f"agentstate console on {source} (times in {app.zone.key}).\n"
         "Type what you would type after /agentstate, e.g. `help`, `teams`, `who away`. "
         "Ctrl-D quits."
     )
 
 
-async def repl(runtime: Runtime, read_line: ReadLine, write: Callable[[str], None]) -> None:
+async def repl(app: App, read_line: ReadLine, write: Callable[[str], None]) -> None:
     """Answer each line until end of input (or `quit`)."""
     while (line := await read_line()) is not None:
-        text = line.strip()
-        if text.casefold() in _QUIT:
+        if line.strip().casefold() in _QUIT:
             return
-        reply = await handle(text, runtime.query, simulated=runtime.simulated)
-        write(render_text(reply, zone=runtime.zone) + "\n\n")
+        reply = await handle(line, app.query)
+        write(app.text.render(reply) + "\n\n")
 
 
 def _stdin_reader(stream: TextIO, prompt: str) -> ReadLine:
     interactive = stream.isatty()
     if interactive:
         with contextlib.suppress(ImportError):  # not on every platform
-            import readline  # noqa: F401  (line editing and history for input())
+            # Imported for its effect: line editing and history in input().
+            import readline  # noqa: F401
 
     def read() -> str | None:
         if interactive:
@@ -63,15 +62,13 @@ def _stdin_reader(stream: TextIO, prompt: str) -> ReadLine:
     return read_line
 
 
-async def run_console(
-    runtime: Runtime, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
-) -> int:
+async def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Run the console on standard input and output; returns the exit code."""
 
     def write(text: str) -> None:
         stdout.write(text)
         stdout.flush()
 
-    write(banner(runtime) + "\n\n")
-    await repl(runtime, _stdin_reader(stdin, "/agentstate "), write)
+    write(banner(app) + "\n\n")
+    await repl(app, _stdin_reader(stdin, "/agentstate "), write)
     return 0

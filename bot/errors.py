@@ -3,11 +3,12 @@
     AgentstateError
     ├── ConfigError            a setting is missing or invalid (startup; exit code 2)
     ├── UserError              bad input; carries the friendly reply and an optional hint
-    │   ├── UnknownAgent       no agent matches; may carry "did you mean" suggestions
-    │   ├── AmbiguousAgent     several agents match; carries the choices
-    │   ├── UnknownTeam        no team matches; may carry suggestions
-    │   └── AmbiguousTeam      several teams match; carries the choices
-    └── VccError               talking to VCC failed (mapped in vcc.client only)
+    │   └── Unmatched          a name that names nothing or several; suggestions, choices
+    │       ├── UnknownAgent   no agent matches; may carry "did you mean" suggestions
+    │       ├── AmbiguousAgent several agents match; carries the choices
+    │       ├── UnknownTeam    no team matches; may carry suggestions
+    │       └── AmbiguousTeam  several teams match; carries the choices
+    └── VccError               talking to VCC failed (mapped from HTTP in vcc.decode only)
         ├── VccAuthError       token refused, or 401/403 after one refresh
         ├── VccRequestError    400 and other 4xx: VCC rejected what we asked
         ├── VccRateLimited     429 still after the bounded retries
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigError",
     "UnknownAgent",
     "UnknownTeam",
+    "Unmatched",
     "UserError",
     "VccAuthError",
     "VccBadResponse",
@@ -70,41 +72,64 @@ class Choice:
     label: str
 
 
-class UnknownAgent(UserError):
-    """No agent matches the text; `suggestions` are near misses, best first."""
+class Unmatched(UserError):
+    """A name that names no agent or team (`suggestions`: near misses, best first), or
+    several (`choices`: the candidates). `query` is the name as typed."""
 
-    def __init__(self, query: str, suggestions: Sequence[Choice] = ()) -> None:
-        hint = "Try `teams` to see who is on each team."
-        super().__init__(f"I couldn't find an agent called “{query}”.", hint)
+    def __init__(
+        self,
+        message: str,
+        query: str,
+        *,
+        hint: str | None = None,
+        suggestions: Sequence[Choice] = (),
+        choices: Sequence[Choice] = (),
+    ) -> None:
+        super().__init__(message, hint)
         self.query = query
         self.suggestions = tuple(suggestions)
-
-
-class AmbiguousAgent(UserError):
-    """Several agents match the text equally; `choices` lists them."""
-
-    def __init__(self, query: str, choices: Sequence[Choice]) -> None:
-        super().__init__(f"“{query}” matches {len(choices)} agents.")
-        self.query = query
         self.choices = tuple(choices)
 
 
-class UnknownTeam(UserError):
-    """No team matches the text; `suggestions` are near misses, best first."""
+class _NoMatch(Unmatched):
+    """Nothing matches; a subclass names what was looked for and where to look instead."""
+
+    _what = "anything"
+    _where = "Try `help`."
 
     def __init__(self, query: str, suggestions: Sequence[Choice] = ()) -> None:
-        super().__init__(f"I couldn't find a team called “{query}”.", "Try `teams` for the list.")
-        self.query = query
-        self.suggestions = tuple(suggestions)
+        message = f"I couldn't find {self._what} called “{query}”."
+        super().__init__(message, query, hint=self._where, suggestions=suggestions)
 
 
-class AmbiguousTeam(UserError):
-    """Several teams match the text; `choices` lists them (id = the team's name)."""
+class _SeveralMatch(Unmatched):
+    """Several match; a subclass names what they are."""
+
+    _plural = "things"
 
     def __init__(self, query: str, choices: Sequence[Choice]) -> None:
-        super().__init__(f"“{query}” matches {len(choices)} teams.")
-        self.query = query
-        self.choices = tuple(choices)
+        message = f"“{query}” matches {len(choices)} {self._plural}."
+        super().__init__(message, query, choices=choices)
+
+
+class UnknownAgent(_NoMatch):
+    _what = "an agent"
+    _where = "Try `teams` to see who is on each team."
+
+
+class AmbiguousAgent(_SeveralMatch):
+    _plural = "agents"
+
+
+class UnknownTeam(_NoMatch):
+    _what = "a team"
+    _where = "Try `teams` for the list."
+
+
+class AmbiguousTeam(_SeveralMatch):
+    """`choices` hold each team with its name as its id."""
+
+    _plural = "teams"
 
 
 class VccError(AgentstateError):

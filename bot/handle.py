@@ -1,24 +1,33 @@
-"""handle(text, query) -> Reply: the one entry every front door calls. It never raises."""
+"""handle(text) / answer(command) -> Reply: the one entry every front door calls. Never raises.
+
+Errors become friendly answers by one table (`_FAILURES`): what the user did wrong says how to
+ask; VCC's weather says so in one line; a bug says sorry, with the details in the log only.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import assert_never
 
-from bot.commands import COMMANDS, AgentCmd, Command, Help, HistoryCmd, TeamCmd, Teams, Who, parse
-from bot.errors import (
-    AmbiguousAgent,
-    AmbiguousTeam,
-    UnknownAgent,
-    UnknownTeam,
-    UserError,
-    VccAuthError,
-    VccError,
-    VccRequestError,
+from bot.commands import (
+    COMMANDS,
+    AgentCmd,
+    Command,
+    Help,
+    HistoryCmd,
+    TeamCmd,
+    Teams,
+    Who,
+    parse,
+    tidy,
 )
-from bot.query.results import Answer, ErrorAnswer, HelpAnswer, Reply
+from bot.errors import Choice, Unmatched, UserError, VccAuthError, VccError, VccRequestError
+from bot.query.results import Answer, ErrorAnswer, HelpAnswer, Offer, Reply
 from bot.query.service import Query
 
-__all__ = ["OOPS", "UNAVAILABLE", "handle"]
+__all__ = ["OOPS", "UNAVAILABLE", "answer", "handle"]
 
 log = logging.getLogger(__name__)
 
@@ -28,38 +37,36 @@ OOPS = "Something went wrong on my side. It's logged; try again in a minute."
 _INTRO = "Type `/agentstate` and one of these. Names can be part of a name, any case, no accents."
 
 
-async def handle(text: str, query: Query, *, simulated: bool = False) -> Reply:
+async def handle(text: str, query: Query) -> Reply:
     """Answer the text that followed `/agentstate`. Every failure becomes a friendly answer."""
-    command_text = " ".join(text.split())
-    return Reply(await _answer(command_text, query), command_text, simulated)
-
-
-async def _answer(text: str, query: Query) -> Answer:
-    command: Command | None = None
+    typed = tidy(text)
     try:
-        command = parse(text)
+        command = parse(typed)
+    except UserError as exc:
+        return Reply(ErrorAnswer(exc.message, exc.hint), typed)
+    except Exception:  # a bug in the grammar must not become a traceback either
+        log.exception("unexpected error parsing %r", typed)
+        return Reply(ErrorAnswer(OOPS), typed)
+    return Reply(await _answer(command, query), typed)
+
+
+async def answer(command: Command, query: Query) -> Reply:
+    """Answer a command built in code (a schedule, a button); never raises."""
+    return Reply(await _answer(command, query), command.text())
+
+
+async def _answer(command: Command, query: Query) -> Answer:
+    try:
         return await _dispatch(command, query)
-    except (UnknownAgent, AmbiguousAgent, UnknownTeam, AmbiguousTeam) as exc:
-        return _with_buttons(exc, command)
+    except Unmatched as exc:
+        return _with_offers(exc, command)
     except UserError as exc:
         return ErrorAnswer(exc.message, exc.hint)
-    # VCC failures are expected weather, not bugs: one line each; the chain only at DEBUG.
-    except VccAuthError as exc:
-        log.error("VCC refused the bot's credentials: %s", exc)
-        log.debug("details", exc_info=True)
-        return ErrorAnswer(_AUTH)
-    except VccRequestError as exc:
-        log.warning("VCC rejected a request: %s", exc)
-        log.debug("details", exc_info=True)
-        hint = "Try a shorter or more recent window." if exc.status == 400 else None
-        return ErrorAnswer("VCC couldn't answer that request.", hint)
     except VccError as exc:
-        log.warning("VCC unavailable: %s", exc)
-        log.debug("details", exc_info=True)
-        return ErrorAnswer(UNAVAILABLE)
+        return _vcc_failure(exc)
     except Exception:
         # The last line of defence: a bug must not become a traceback in Slack.
-        log.exception("unexpected error answering %r", text)
+        log.exception("unexpected error answering %r", command.text())
         return ErrorAnswer(OOPS)
 
 
@@ -69,36 +76,68 @@ async def _dispatch(command: Command, query: Query) -> Answer:
             return HelpAnswer(COMMANDS, _INTRO)
         case Teams():
             return await query.teams()
-        case TeamCmd(team=team):
-            return await query.team(team)
-        case Who(states=states, word=word, team=team):
+        case TeamCmd(team=name):
+            return await query.team(await query.find_team(name))
+        case Who(states=states, word=word, team=name):
+            team = await query.find_team(name) if name else None
             return await query.who(states, word, team)
-        case AgentCmd(agent=agent):
-            return await query.agent_now(agent)
-        case HistoryCmd(agent=agent, window=window):
-            return await query.history(agent, window)
-    raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+        case AgentCmd(agent=name):
+            return await query.agent_now(await query.find_agent(name, on_floor=True))
+        case HistoryCmd(agent=name, window=window):
+            return await query.history(await query.find_agent(name), window)
+        case _:
+            assert_never(command)
 
 
-def _template(command: Command | None) -> str:
-    """What a "did you mean" / "which one" button runs, with `{id}` for the choice."""
+# VCC failures are expected weather, not bugs: one line each; the chain only at DEBUG. The
+# first row whose type matches answers; a subclass's row stands before its parent's.
+def _auth(exc: VccError) -> ErrorAnswer:
+    log.error("VCC refused the bot's credentials: %s", exc)
+    return ErrorAnswer(_AUTH)
+
+
+def _rejected(exc: VccError) -> ErrorAnswer:
+    log.warning("VCC rejected a request: %s", exc)
+    hint = "Try a shorter or more recent window." if exc.status == 400 else None
+    return ErrorAnswer("VCC couldn't answer that request.", hint)
+
+
+def _unavailable(exc: VccError) -> ErrorAnswer:
+    log.warning("VCC unavailable: %s", exc)
+    return ErrorAnswer(UNAVAILABLE)
+
+
+_FAILURES: tuple[tuple[type[VccError], Callable[[VccError], ErrorAnswer]], ...] = (
+    (VccAuthError, _auth),
+    (VccRequestError, _rejected),
+    (VccError, _unavailable),
+)
+
+
+def _vcc_failure(exc: VccError) -> ErrorAnswer:
+    log.debug("details", exc_info=exc)
+    to_answer = next(answer for kind, answer in _FAILURES if isinstance(exc, kind))
+    return to_answer(exc)
+
+
+def _retarget(command: Command, choice: Choice) -> Command:
+    """The command again, about the chosen agent or team."""
     match command:
-        case HistoryCmd(window_text=window_text):
-            suffix = window_text.replace("{", "{{").replace("}", "}}")
-            return f"{{id}} history {suffix}".rstrip()
+        case HistoryCmd():
+            return replace(command, agent=choice.id)
         case TeamCmd():
-            return "team {id}"
-        case Who(word=word):
-            return f"who {word} {{id}}"
-    return "{id}"
+            return TeamCmd(choice.id)
+        case Who():
+            return replace(command, team=choice.id)
+    return AgentCmd(choice.id)
 
 
-def _with_buttons(
-    exc: UnknownAgent | AmbiguousAgent | UnknownTeam | AmbiguousTeam, command: Command | None
-) -> ErrorAnswer:
-    template = _template(command)
-    if isinstance(exc, AmbiguousAgent | AmbiguousTeam):
-        return ErrorAnswer(exc.message, exc.hint, choices=exc.choices, command_template=template)
+def _with_offers(exc: Unmatched, command: Command) -> ErrorAnswer:
+    """The answer to a name that named nothing or several: each candidate a command."""
+
+    def offers(choices: tuple[Choice, ...]) -> tuple[Offer, ...]:
+        return tuple(Offer(c, _retarget(command, c).text()) for c in choices)
+
     return ErrorAnswer(
-        exc.message, exc.hint, suggestions=exc.suggestions, command_template=template
+        exc.message, exc.hint, suggestions=offers(exc.suggestions), choices=offers(exc.choices)
     )

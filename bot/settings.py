@@ -111,7 +111,7 @@ class Settings(BaseSettings):
             raise _Missing("SLACK_BOT_TOKEN", "is required with SLACK_APP_TOKEN")
         return self
 
-    # Derived values, decided once.
+    # Derived values: computed from the fields above, so they cannot disagree with them.
     @property
     def simulated(self) -> bool:
         """No VCC credentials: run on the simulated contact center."""

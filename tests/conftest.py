@@ -11,7 +11,7 @@ import pytest
 from tests.fakes import Sleeps
 
 # The simulated contact center's fixtures (sim_clock, sim_floor, sim_server) for every test.
-pytest_plugins = ["tests.sim_fixtures"]
+pytest_plugins = ["tests.support.sim"]
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

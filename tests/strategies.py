@@ -16,7 +16,8 @@ from slack_sdk.models.blocks import Block
 from bot.commands import state_words
 from bot.directory import Agent, Team
 from bot.errors import Choice
-from bot.format.blocks import check_limits
+from bot.format import check_limits
+from bot.query.flags import Flag, FlagKind
 from bot.query.results import (
     AgentLine,
     AgentNow,
@@ -24,6 +25,7 @@ from bot.query.results import (
     Freshness,
     History,
     LiveInteraction,
+    Offer,
     Period,
     Reply,
     TeamLine,
@@ -32,11 +34,13 @@ from bot.query.results import (
     Totals,
     WhoList,
 )
-from bot.vcc.models import State
+from bot.vcc.models import AgentState, AgentStatus, State
 
 ZONE = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 10, 14, 2, 11, tzinfo=UTC)
 FRESH = Freshness(as_of=NOW)
+# Worded "Away over 15 min".
+AWAY_15 = Flag(FlagKind.AWAY_TOO_LONG, timedelta(minutes=15))
 
 # Text a hostile or careless directory could hold: pings, entities, markup, line breaks.
 NASTY = ("<!channel>", "<@U123>", "<!here|here>", "&", "<", ">", "&amp;", "*bold*", "\n", "`")
@@ -54,7 +58,7 @@ def agent_now(
     label: str = "ExtendedAway",
     reason: str = "Lunch",
     elapsed: timedelta = timedelta(minutes=47),
-    flag: str | None = None,
+    flag: Flag | None = None,
     interactions: tuple[LiveInteraction, ...] = (),
     teams: tuple[str, ...] = ("Billing",),
     freshness: Freshness = FRESH,
@@ -109,7 +113,7 @@ def history(
 
 
 def agent_line(
-    name: str, state: State = State.READY, *, flag: str | None = None, reason: str = ""
+    name: str, state: State = State.READY, *, flag: Flag | None = None, reason: str = ""
 ) -> AgentLine:
     return AgentLine(
         agent=Agent(name[:8] or "x", name),
@@ -128,7 +132,7 @@ def team_summary(
     n: int = 3, name: str = "Billing", *, agent_name: str = "Agent", reason: str = "Break"
 ) -> TeamSummary:
     lines = [
-        agent_line(f"{agent_name} {i}", State.AWAY, flag="Away over 15 min", reason=reason)
+        agent_line(f"{agent_name} {i}", State.AWAY, flag=AWAY_15, reason=reason)
         if i % 10 == 0
         else agent_line(f"{agent_name} {i}", State.READY)
         for i in range(n)
@@ -173,11 +177,17 @@ def error(
     template: str = "{id}",
     hint: str | None = "Try `teams` to see who is on each team.",
 ) -> ErrorAnswer:
-    return ErrorAnswer(message, hint, suggestions, choices, template)
+    """An error offering `suggestions` and `choices`, each running `template` with its id."""
+    return ErrorAnswer(message, hint, offers(suggestions, template), offers(choices, template))
 
 
-def reply(answer: object, command: str = "Priya", *, simulated: bool = False) -> Reply:
-    return Reply(answer, command, simulated)  # type: ignore[arg-type]
+def offers(picks: tuple[Choice, ...], template: str = "{id}") -> tuple[Offer, ...]:
+    """Each choice offered with `template`, filled with its id, as the command it runs."""
+    return tuple(Offer(c, template.format(id=c.id)) for c in picks)
+
+
+def reply(answer: object, command: str = "Priya") -> Reply:
+    return Reply(answer, command)  # type: ignore[arg-type]
 
 
 # -- strategies -----------------------------------------------------------------------------
@@ -188,6 +198,7 @@ nasty_text = st.one_of(
 ).map(lambda s: s[:200])
 states = st.sampled_from(list(State))
 durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=9))
+flags = st.builds(Flag, st.sampled_from(list(FlagKind)), st.none() | durations)
 
 
 @st.composite
@@ -199,7 +210,7 @@ def agent_lines(draw: st.DrawFn) -> AgentLine:
         reason=draw(nasty_text),
         since=NOW - timedelta(minutes=5),
         elapsed=draw(durations),
-        flag=draw(st.none() | nasty_text),
+        flag=draw(st.none() | flags),
         away_today=draw(durations),
         occupancy=draw(st.none() | st.floats(0, 1)),
     )
@@ -263,7 +274,7 @@ def agent_nows(draw: st.DrawFn) -> AgentNow:
         label=draw(nasty_text),
         reason=draw(nasty_text),
         elapsed=draw(durations),
-        flag=draw(st.none() | nasty_text),
+        flag=draw(st.none() | flags),
         interactions=tuple(interactions),
         teams=tuple(draw(st.lists(nasty_text, max_size=40))),
     )
@@ -295,12 +306,12 @@ choices = st.builds(Choice, nasty_text, nasty_text)
 
 @st.composite
 def errors(draw: st.DrawFn) -> ErrorAnswer:
+    template = draw(st.sampled_from(["{id}", "{id} history today", "team {id}"]))
     return ErrorAnswer(
         draw(nasty_text),
         draw(st.none() | nasty_text),
-        tuple(draw(st.lists(choices, max_size=5))),
-        tuple(draw(st.lists(choices, max_size=30))),
-        draw(st.sampled_from(["{id}", "{id} history today", "team {id}"])),
+        offers(tuple(draw(st.lists(choices, max_size=5))), template),
+        offers(tuple(draw(st.lists(choices, max_size=30))), template),
     )
 
 
@@ -349,3 +360,87 @@ command_text = st.one_of(
     st.text(max_size=300),
     st.lists(st.one_of(_COMMAND_WORDS, st.text(max_size=12)), max_size=8).map(" ".join),
 )
+
+
+# -- the floor: one agent's wire rows, its status, windows ---------------------------------
+
+_WIRE_STATES = st.sampled_from(
+    ["Ready", "Busy", "Wrap", "Away", "ExtendedAway", "LoggedOut", "Unexpected", "Fault", "New"]
+)
+_FLOOR_START = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)  # a day and a half before NOW below
+_FLOOR_NOW = datetime(2026, 3, 11, 11, 30, tzinfo=UTC)  # tests.support.builders.NOW
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+@st.composite
+def agent_rows(draw: st.DrawFn, agent: str = "1") -> list[AgentState]:
+    """Agent "1"'s WFM rows as VCC sends them: one after another (gaps allowed), each ended
+    but perhaps the last (still open), in any order and perhaps some twice."""
+    at = _FLOOR_START + timedelta(minutes=draw(st.integers(0, 600)))
+    rows: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(0, 30))):
+        at += timedelta(minutes=draw(st.integers(0, 30)))  # a gap, or none
+        if at >= _FLOOR_NOW:
+            break
+        minutes = draw(st.integers(1, 180))
+        last = at + timedelta(minutes=minutes) >= _FLOOR_NOW
+        open_row = last or draw(st.integers(0, 9)) == 0  # the current state: it ends the rows
+        row = {
+            "agentId": agent,
+            "start": _iso(at),
+            "duration": None if open_row else minutes * 60_000,
+            "state": draw(_WIRE_STATES),
+            "description": draw(st.sampled_from(["", "Break", "Lunch", "Live"])),
+        }
+        rows.append(row)
+        if open_row:
+            break
+        at += timedelta(minutes=minutes)
+    wire = rows + draw(st.lists(st.sampled_from(rows), max_size=3)) if rows else rows
+    order = draw(st.permutations(wire))
+    return [AgentState.model_validate(r) for r in order]
+
+
+@st.composite
+def agent_statuses(draw: st.DrawFn, agent: str = "1") -> AgentStatus | None:
+    """Agent "1"'s agent-status item (perhaps holding a call), or none at all."""
+    if draw(st.booleans()):
+        return None
+    since = _FLOOR_NOW - timedelta(minutes=draw(st.integers(0, 2000)))
+    call_since = max(since, _FLOOR_NOW - timedelta(minutes=draw(st.integers(0, 60))))
+    calls = [
+        {
+            "guid": "g",
+            "channelGuid": None,
+            "since": _iso(call_since),
+            "medium": "Phone",
+            "mediumManager": "CC",
+            "direction": "Inbound",
+            "state": draw(st.sampled_from(["Connected", "Ringing", "Wrap", "Held"])),
+            "reason": None,
+        }
+    ][: draw(st.integers(0, 1))]
+    presence = draw(st.sampled_from(["Ready", "Away", "LoggedOut", "ExtendedAway"]))
+    return AgentStatus.model_validate(
+        {
+            "agentId": agent,
+            "presence": {
+                "since": _iso(since),
+                "name": presence,
+                "description": presence,
+                "eligibleForRouting": draw(st.booleans()),
+            },
+            "workload": {"since": _iso(since), "calls": len(calls)},
+            "interaction": calls,
+        }
+    )
+
+
+@st.composite
+def windows(draw: st.DrawFn) -> tuple[datetime, datetime]:
+    """A window [start, end) ending at or before NOW, from a minute to two days long."""
+    end = _FLOOR_NOW - timedelta(minutes=draw(st.integers(0, 24 * 60)))
+    return end - timedelta(minutes=draw(st.integers(1, 48 * 60))), end

@@ -35,12 +35,16 @@ def normalize(text: str) -> str:
 
 @dataclass(frozen=True)
 class Agent:
+    """An agent: VCC's agent id (User Admin's agentDisplayId) and the name people use."""
+
     id: str
     name: str
 
 
 @dataclass(frozen=True)
 class Team:
+    """A team (a VCC group): its id, its name and its agents' ids."""
+
     id: str
     name: str
     agent_ids: tuple[str, ...] = ()

@@ -1,30 +1,23 @@
-"""Formatters: a Reply as Slack Block Kit (`render_blocks`) or as console text (`render_text`).
+"""Formatters: a Reply as Slack Block Kit (`BlockRenderer`) or as console text (`TextRenderer`).
 
-Pure functions of the reply and the floor's time zone. `mrkdwn` is the only road into Slack
-markup; `check_limits` guards every message against Block Kit's limits.
+Each renderer is built once for a floor (its time zone, whether it is simulated). `words` is
+the plain vocabulary, `mrkdwn` the only road into Slack markup, `kit` the block primitives
+and `check_limits`, which guards every message against Block Kit's limits.
 """
 
-from bot.format.blocks import (
-    ACTION_REFRESH,
-    ACTION_RUN_PREFIX,
-    ACTION_SHARE,
-    check_limits,
-    render_blocks,
-)
-from bot.format.console import render_text
-from bot.format.mrkdwn import as_of, duration, escape, percent, slack_date, state_name
+from bot.format.blocks import ACTION_REFRESH, ACTION_RUN_PREFIX, ACTION_SHARE, BlockRenderer
+from bot.format.console import TextRenderer
+from bot.format.kit import check_limits
+from bot.format.mrkdwn import escape
+from bot.format.words import state_name
 
 __all__ = [
     "ACTION_REFRESH",
     "ACTION_RUN_PREFIX",
     "ACTION_SHARE",
-    "as_of",
+    "BlockRenderer",
+    "TextRenderer",
     "check_limits",
-    "duration",
     "escape",
-    "percent",
-    "render_blocks",
-    "render_text",
-    "slack_date",
     "state_name",
 ]

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from tabulate import tabulate
 
-from bot.errors import Choice
-from bot.format.mrkdwn import clip, duration, percent, reason_for, state_name
+from bot.format.words import (
+    clip,
+    count,
+    duration,
+    flag_text,
+    labelled,
+    percent,
+    reason_for,
+    same_day,
+    state_name,
+)
 from bot.query.results import (
+    FLOOR_ANSWERS,
     AgentLine,
     AgentNow,
     ErrorAnswer,
@@ -30,11 +41,12 @@ from bot.query.results import (
 )
 from bot.vcc.models import State
 
-__all__ = ["render_text"]
+__all__ = ["TextRenderer"]
 
 _NAME = 40
 _WORD = 30
 _LINE = 200
+_SIMULATED = "simulated contact center"
 
 # One character per bar slot; a legend under the bar says which is which.
 _BAR: Mapping[State | None, str] = {
@@ -52,29 +64,43 @@ _BAR: Mapping[State | None, str] = {
 }
 
 
-def render_text(reply: Reply, *, zone: ZoneInfo) -> str:
-    """The reply as terminal text, times in the floor's time zone `zone`."""
-    answer = reply.answer
-    match answer:
-        case AgentNow():
-            lines = _agent_now(answer, zone)
-        case History():
-            lines = _history(answer, zone)
-        case TeamSummary():
-            lines = _team_summary(answer)
-        case TeamsList():
-            lines = _teams_list(answer)
-        case WhoList():
-            lines = _who_list(answer)
-        case HelpAnswer():
-            lines = _help(answer)
-        case ErrorAnswer():
-            lines = _error(answer)
-    if isinstance(answer, AgentNow | History | TeamSummary | TeamsList | WhoList):
-        lines.extend(["", _as_of(answer.freshness, zone)])
-        if reply.simulated:
-            lines.append("simulated contact center")
-    return "\n".join(lines)
+class TextRenderer:
+    """Replies as terminal text for one floor, whose zone and simulation are decided once.
+
+    Args:
+        zone: the floor's time zone: every time prints in it.
+        simulated: the floor is the simulated contact center: every floor answer says so.
+    """
+
+    __slots__ = ("_floor_notes", "_zone")
+
+    def __init__(self, zone: ZoneInfo, *, simulated: bool) -> None:
+        self._zone = zone
+        self._floor_notes: tuple[str, ...] = (_SIMULATED,) if simulated else ()
+
+    def render(self, reply: Reply) -> str:
+        """The reply as terminal text."""
+        answer, zone = reply.answer, self._zone
+        match answer:
+            case AgentNow():
+                lines = _agent_now(answer, zone)
+            case History():
+                lines = _history(answer, zone)
+            case TeamSummary():
+                lines = _team_summary(answer)
+            case TeamsList():
+                lines = _teams_list(answer)
+            case WhoList():
+                lines = _who_list(answer)
+            case HelpAnswer():
+                lines = _help(answer)
+            case ErrorAnswer():
+                lines = _error(answer)
+            case _:
+                assert_never(answer)
+        if isinstance(answer, FLOOR_ANSWERS):
+            lines += ["", _as_of(answer.freshness, zone), *self._floor_notes]
+        return "\n".join(lines)
 
 
 def _agent_now(a: AgentNow, zone: ZoneInfo) -> list[str]:
@@ -87,7 +113,7 @@ def _agent_now(a: AgentNow, zone: ZoneInfo) -> list[str]:
     if a.teams:
         lines.append("teams: " + clip(", ".join(a.teams), _LINE))
     if a.flag:
-        lines.append(f"flag: {clip(a.flag, _LINE)}")
+        lines.append(f"flag: {clip(flag_text(a.flag), _LINE)}")
     if a.interactions:
         rows = [
             [_word(i.medium), _word(i.direction), _word(i.state), _time(i.since, now, zone)]
@@ -128,7 +154,7 @@ def _history(h: History, zone: ZoneInfo) -> list[str]:
 
 def _team_summary(t: TeamSummary) -> list[str]:
     counts = " · ".join(f"{state_name(s)} {n}" for s, n in t.counts if n)
-    lines = [f"{clip(t.team.name, _LINE)} · {_count(len(t.agents), 'agent')}"]
+    lines = [f"{clip(t.team.name, _LINE)} · {count(len(t.agents), 'agent')}"]
     if counts:
         lines.append(counts)
     lines.append(f"Occupancy {percent(t.occupancy)} · away today {duration(t.away_today)}")
@@ -156,7 +182,7 @@ def _teams_list(t: TeamsList) -> list[str]:
 def _who_list(w: WhoList) -> list[str]:
     states = " or ".join(state_name(s) for s in w.states) or "that state"
     where = f" in {clip(w.team.name, _NAME)}" if w.team else ""
-    lines = [f"{states}{where} · {_count(len(w.agents), 'agent')}", ""]
+    lines = [f"{states}{where} · {count(len(w.agents), 'agent')}", ""]
     if not w.agents:
         return [*lines, "Nobody right now."]
     rows = [_agent_row(x) for x in w.agents]
@@ -177,14 +203,13 @@ def _error(e: ErrorAnswer) -> list[str]:
     if e.hint:
         lines.append(clip(e.hint, _LINE))
     # The console has no buttons: show what to type for each choice instead.
-    for prompt, choices in (("Did you mean…?", e.suggestions), ("Which one?", e.choices)):
-        if choices:
+    for prompt, offers in (("Did you mean…?", e.suggestions), ("Which one?", e.choices)):
+        if offers:
             lines.append(f"{prompt} Type one of:")
-            names = [_choices([c]) for c in choices]
+            names = [labelled(o.choice.label, o.choice.id, _NAME, _WORD) for o in offers]
             width = max(len(n) for n in names)
-            for name, choice in zip(names, choices, strict=True):
-                command = clip(e.command_template.format(id=choice.id), _LINE)
-                lines.append(f"  {name.ljust(width)}  → {command}")
+            for name, offer in zip(names, offers, strict=True):
+                lines.append(f"  {name.ljust(width)}  → {clip(offer.command, _LINE)}")
     return lines
 
 
@@ -204,7 +229,7 @@ def _agent_row(x: AgentLine) -> list[str]:
         state_name(x.state, x.label),
         _word(reason_for(x.state, x.label, x.reason)),
         duration(x.elapsed),
-        _word(x.flag or ""),
+        _word(flag_text(x.flag) if x.flag else ""),
     ]
 
 
@@ -218,22 +243,10 @@ def _word(text: str) -> str:
     return clip(text, _WORD)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _choices(choices: Sequence[Choice]) -> str:
-    return ", ".join(
-        clip(c.label, _NAME) if c.id == c.label else f"{clip(c.label, _NAME)} ({clip(c.id, _WORD)})"
-        for c in choices
-    )
-
-
 def _time(at: datetime, ref: datetime, zone: ZoneInfo) -> str:
     """HH:MM in the floor's zone, with the day when it is not `ref`'s day."""
     local = at.astimezone(zone)
-    same_day = local.date() == ref.astimezone(zone).date()
-    return local.strftime("%H:%M" if same_day else "%a %d %b %H:%M")
+    return local.strftime("%H:%M" if same_day(at, ref, zone) else "%a %d %b %H:%M")
 
 
 def _as_of(freshness: Freshness, zone: ZoneInfo) -> str:

@@ -1,67 +1,33 @@
-"""The only road into Slack mrkdwn: escaping, and the small words every answer shares.
+"""The only road into Slack mrkdwn: escaping, Slack dates and the markup of shared words.
 
 Text from VCC or a user reaches a message only through `escape()` (or `inline()`, which
 also keeps it on one line), so no agent name can ping `<!channel>` or `<@U123>`. The plain
-helpers (`duration`, `state_name`, `percent`) hold no mrkdwn and serve the console as well.
+words themselves (`duration`, `state_name`, ...) live in `words`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.format.words import STATE_EMOJI, clip, duration, reason_for, same_day, state_name
 from bot.query.results import Freshness
 from bot.vcc.models import State
 
 __all__ = [
-    "STATE_EMOJI",
     "as_of",
-    "clip",
-    "duration",
     "escape",
     "inline",
-    "percent",
+    "mention",
     "plain_label",
-    "reason_for",
     "slack_date",
-    "state_emoji",
-    "state_name",
+    "slack_time",
     "state_text",
+    "state_words",
 ]
-
-STATE_EMOJI: Mapping[State, str] = MappingProxyType(
-    {
-        State.READY: "🟢",
-        State.READY_RFO: "📤",
-        State.BUSY: "📞",
-        State.WRAP: "📝",
-        State.AWAY: "☕",
-        State.EXTENDED_AWAY: "🍽️",
-        State.LOGGED_OUT: "⚫",
-        State.UNEXPECTED: "⚠️",
-        State.FAILED: "❌",
-        State.UNKNOWN: "❔",
-    }
-)
-
-_STATE_NAMES: Mapping[State, str] = MappingProxyType(
-    {
-        State.READY: "Ready",
-        State.READY_RFO: "Ready (outbound)",
-        State.BUSY: "Busy",
-        State.WRAP: "Wrap",
-        State.AWAY: "Away",
-        State.EXTENDED_AWAY: "Extended away",
-        State.LOGGED_OUT: "Logged out",
-        State.UNEXPECTED: "Unexpected",
-        State.FAILED: "Failed",
-        State.UNKNOWN: "Unknown",
-    }
-)
 
 # Slack's date tokens and the strftime that says the same in the fallback text.
 _DATE_TOKENS: Mapping[str, str] = MappingProxyType(
@@ -79,6 +45,8 @@ _DATE_TOKENS: Mapping[str, str] = MappingProxyType(
 )
 _TOKEN = re.compile(r"\{[a-z_]+\}")
 _TIME_TOKENS = ("{time}", "{time_secs}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+_REASON = 40  # characters of a reason beside its state (before escaping)
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Look-alikes for plain_text, where Slack's decoding of entities is not documented.
 _PLAIN = str.maketrans({"&": "＆", "<": "‹", ">": "›"})
@@ -89,20 +57,18 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` on one line (control characters and runs of whitespace become one space),
-    cut to at most `limit` characters with "…" where it was cut."""
-    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
-    line = " ".join(spaced.split())
-    return line if len(line) <= limit else line[: max(0, limit - 1)] + "…"
-
-
 def inline(text: str, limit: int = 80) -> str:
     """Outside text as one escaped line of at most `limit` characters before escaping.
 
     Cutting before escaping never splits an entity such as `&amp;`.
     """
     return escape(clip(text, limit))
+
+
+def mention(user_id: str) -> str | None:
+    """ "<@U123ABC>" for a Slack user id; None for anything else, which could ping or fake
+    markup."""
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else None
 
 
 def plain_label(text: str, limit: int) -> str:
@@ -114,50 +80,20 @@ def plain_label(text: str, limit: int) -> str:
     return clip(text, limit).translate(_PLAIN)
 
 
-def duration(td: timedelta) -> str:
-    """A short, phone-friendly duration: "12 s", "47 min", "1 h 05 min", "2 d 3 h"."""
-    seconds = max(0, int(td.total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
-
-
-def percent(fraction: float | None) -> str:
-    """A fraction as a whole percentage ("83%"), or "—" when there is none."""
-    return "—" if fraction is None else f"{round(fraction * 100)}%"
-
-
-def state_emoji(state: State) -> str:
-    return STATE_EMOJI[state]
-
-
-def state_name(state: State, label: str = "") -> str:
-    """The state as a supervisor says it; a state VCC added later shows its wire `label`.
-
-    Plain text: pass it through `escape()` on the way into mrkdwn (or use `state_text`).
-    """
-    if state is State.UNKNOWN and label.strip():
-        return clip(label, 40)
-    return _STATE_NAMES[state]
-
-
-def reason_for(state: State, label: str, reason: str) -> str:
-    """The reason worth showing beside the state: none when it only repeats the state's name
-    ("Ready · Ready", "Logged out · Logged Out")."""
-    said = {" ".join(state_name(state, label).casefold().split()), label.casefold()}
-    return "" if " ".join(reason.casefold().split()) in said else reason
-
-
 def state_text(state: State, label: str = "") -> str:
     """Emoji and name of a state, ready for mrkdwn: "☕ Away"."""
     return f"{STATE_EMOJI[state]} {escape(state_name(state, label))}"
+
+
+def state_words(state: State, label: str, reason: str, elapsed: timedelta) -> str:
+    """ "Extended away · Lunch · 47 min": the state, why (when that says more), and for how
+    long, ready for mrkdwn."""
+    parts = [escape(state_name(state, label))]
+    reason = reason_for(state, label, reason)
+    if reason.strip():
+        parts.append(inline(reason, _REASON))
+    parts.append(duration(elapsed))
+    return " · ".join(parts)
 
 
 def slack_date(at: datetime, token: str, fallback_zone: ZoneInfo) -> str:
@@ -179,6 +115,12 @@ def slack_date(at: datetime, token: str, fallback_zone: ZoneInfo) -> str:
     if any(t in token for t in _TIME_TOKENS):
         fallback += f" {local.tzname() or fallback_zone.key}"
     return f"<!date^{int(at.timestamp())}^{token}|{escape(fallback)}>"
+
+
+def slack_time(at: datetime, ref: datetime, zone: ZoneInfo) -> str:
+    """A Slack time; with the day too when `at` is not on `ref`'s day in the floor's zone."""
+    token = "{time}" if same_day(at, ref, zone) else "{date_short_pretty} {time}"
+    return slack_date(at, token, zone)
 
 
 def as_of(freshness: Freshness, zone: ZoneInfo) -> str:

@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 
 from bot.directory import Agent, Team
 from bot.errors import Choice
+from bot.query.flags import Flag
 from bot.vcc.models import State
 
 __all__ = [
+    "FLOOR_ANSWERS",
     "AgentLine",
     "AgentNow",
     "Answer",
@@ -23,6 +25,7 @@ __all__ = [
     "HelpEntry",
     "History",
     "LiveInteraction",
+    "Offer",
     "Period",
     "Reply",
     "TeamLine",
@@ -120,7 +123,7 @@ class AgentNow:
     reason: str
     since: datetime
     elapsed: timedelta
-    flag: str | None
+    flag: Flag | None
     interactions: tuple[LiveInteraction, ...]
     today: Totals
     freshness: Freshness
@@ -150,7 +153,7 @@ class AgentLine:
     reason: str
     since: datetime
     elapsed: timedelta
-    flag: str | None  # why a supervisor should look: "Away > 15 min", "Unexpected"
+    flag: Flag | None  # why a supervisor should look: away too long, Unexpected
     away_today: timedelta
     occupancy: float | None
 
@@ -196,6 +199,8 @@ class WhoList:
 
 @dataclass(frozen=True)
 class HelpEntry:
+    """One command in the help: how to type it, what it does, and examples to copy."""
+
     usage: str
     summary: str
     examples: tuple[str, ...]
@@ -203,8 +208,19 @@ class HelpEntry:
 
 @dataclass(frozen=True)
 class HelpAnswer:
+    """What the bot can be asked: one entry per command, after an introduction."""
+
     entries: tuple[HelpEntry, ...]
     intro: str = ""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A choice offered as a button: who or what it names, and the finished command it runs
+    (the button's value in Slack, what to type in the console)."""
+
+    choice: Choice
+    command: str
 
 
 @dataclass(frozen=True)
@@ -212,23 +228,22 @@ class ErrorAnswer:
     """A friendly answer to bad input or a VCC problem. Never a traceback.
 
     `suggestions` become "Did you mean" buttons; `choices` the buttons of an ambiguous name.
-    Both run `command_template.format(id=choice.id)` when clicked.
+    Each runs its own finished command when clicked.
     """
 
     message: str
     hint: str | None = None
-    suggestions: tuple[Choice, ...] = ()
-    choices: tuple[Choice, ...] = ()
-    command_template: str = "{id}"
+    suggestions: tuple[Offer, ...] = ()
+    choices: tuple[Offer, ...] = ()
 
 
 Answer = AgentNow | History | TeamSummary | TeamsList | WhoList | HelpAnswer | ErrorAnswer
+FLOOR_ANSWERS = (AgentNow, History, TeamSummary, TeamsList, WhoList)  # carry a Freshness
 
 
 @dataclass(frozen=True)
 class Reply:
-    """An answer plus what produced it: the command text (for Refresh/Share) and the source."""
+    """An answer and the command text that produced it (what Refresh and Share run again)."""
 
     answer: Answer
     command: str
-    simulated: bool = False

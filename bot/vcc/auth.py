@@ -22,7 +22,8 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from bot.clock import Clock
-from bot.errors import VccAuthError, VccBadResponse, VccRateLimited, VccUnavailable
+from bot.errors import VccAuthError, VccBadResponse, VccError, VccRateLimited
+from bot.vcc.decode import error_for_status
 from bot.vcc.models import Token
 
 __all__ = ["ClientCredentialsAuth"]
@@ -154,18 +155,9 @@ class ClientCredentialsAuth(httpx.Auth):
         """Cache the token from a token-endpoint response, or raise the typed error."""
         await response.aread()
         status = response.status_code
-        if status == 429:
-            raise VccRateLimited("the VCC token endpoint is rate limiting us (429)", status)
-        if status >= 500:
-            raise VccUnavailable(f"the VCC token endpoint answered {status}", status)
-        if 400 <= status < 500:
-            raise VccAuthError(
-                f"VCC refused the API credentials for scope {self._scope!r}: "
-                f"{self._redact(_oauth_error(response))} ({status})",
-                status,
-            )
-        if not 200 <= status < 300:
-            raise VccBadResponse(f"the VCC token endpoint answered {status}", status)
+        error = error_for_status(status, token_endpoint=True)
+        if error is not None:
+            raise error(self._failure(error, response), status)
         try:
             token = Token.model_validate_json(response.content)
         except ValidationError as exc:
@@ -184,6 +176,18 @@ class ClientCredentialsAuth(httpx.Auth):
             self._token.refresh_at.isoformat(),
         )
         return token.access_token
+
+    def _failure(self, error: type[VccError], response: httpx.Response) -> str:
+        """The message for a token-endpoint answer that is not a token."""
+        status = response.status_code
+        if error is VccRateLimited:
+            return f"the VCC token endpoint is rate limiting us ({status})"
+        if error is VccAuthError:
+            return (
+                f"VCC refused the API credentials for scope {self._scope!r}: "
+                f"{self._redact(_oauth_error(response))} ({status})"
+            )
+        return f"the VCC token endpoint answered {status}"
 
     def _redact(self, text: str) -> str:
         # The server should never echo the secret; if it ever does, it stops here.

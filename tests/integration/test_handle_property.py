@@ -7,20 +7,19 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from bot.app import App
 from bot.clock import FrozenClock
-from bot.format.blocks import check_limits, render_blocks
+from bot.format import check_limits
 from bot.handle import handle
 from bot.query.results import Reply
-from bot.runtime import Runtime, open_runtime
-from bot.settings import load_settings
 from tests.strategies import command_text
+from tests.support.app import simulated_app
 
 
 @pytest.fixture
-async def runtime(sim_clock: FrozenClock) -> AsyncIterator[Runtime]:
-    settings = load_settings({"AGENTSTATE_TIMEZONE": "Europe/London"})
-    async with open_runtime(settings, sim_clock) as rt:
-        yield rt
+async def app(sim_clock: FrozenClock) -> AsyncIterator[App]:
+    async with simulated_app(sim_clock) as built:
+        yield built
 
 
 class TestHandleProperty:
@@ -31,13 +30,11 @@ class TestHandleProperty:
         suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
     @given(text=command_text)
-    async def test_any_text_gets_a_reply_within_slack_limits(
-        self, runtime: Runtime, text: str
-    ) -> None:
+    async def test_any_text_gets_a_reply_within_slack_limits(self, app: App, text: str) -> None:
         """handle() answers any text with a Reply whose Block Kit is within Slack's limits."""
-        reply = await handle(text, runtime.query, simulated=runtime.simulated)
+        reply = await handle(text, app.query)
         assert isinstance(reply, Reply)
-        blocks, fallback = render_blocks(reply, zone=runtime.zone)
+        blocks, fallback = app.blocks.render(reply)
         check_limits(blocks)
         assert fallback
         assert "Traceback" not in fallback

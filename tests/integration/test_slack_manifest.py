@@ -10,12 +10,13 @@ import pytest
 import yaml
 
 from bot.commands import COMMANDS
-from bot.slack_app import COMMAND, EVENTS_PATH
+from bot.slack.register import COMMAND
+from bot.slack.serve import EVENTS_PATH
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 # Scopes the code needs, and why. Every reply goes to a response_url (no scope); the only Web
-# API call is auth.test at start (no scope). test_slack_app checks answering calls none.
+# API call is auth.test at start (no scope). test_slack_commands checks answering calls none.
 NEEDED_SCOPES = {"commands"}  # receive /agentstate
 
 

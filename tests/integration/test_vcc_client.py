@@ -1,7 +1,7 @@
 """VccClient against the simulated VCC over real loopback HTTP (no fakes, no monkeypatching).
 
 Faults are scripted on the simulator; retries sleep through a recording `sleep`, so nothing
-here waits except the one hang test (a few tenths of a second of client timeouts).
+here waits except the two hang tests (client read timeouts of a tenth of a second).
 """
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ from bot.clock import FrozenClock
 from bot.errors import VccAuthError, VccBadResponse, VccRequestError, VccUnavailable
 from bot.sim.floor import Floor
 from bot.sim.server import SimServer
-from bot.vcc import ClientCredentialsAuth, RetryPolicy, VccClient, build_vcc_client
+from bot.vcc import STATS_ACCEPT, USERADMIN_ACCEPT, RetryPolicy, VccClient
 from bot.vcc.models import format_time
-from tests import sim_fixtures
 from tests.fakes import Sleeps
+from tests.support.vcc import HALF_JITTER, vcc_client
 
-CLIENT_ID = sim_fixtures.SIM_CLIENT_ID
-CLIENT_SECRET = sim_fixtures.SIM_CLIENT_SECRET
-STATS_ACCEPT = sim_fixtures.STATS_ACCEPT
-USERADMIN_ACCEPT = sim_fixtures.USERADMIN_ACCEPT
+# A hang is a wait for the answer: only the read phase is short, connecting and sending are
+# not. The reads the hang tests make (a token, the 4 groups) answer in a few milliseconds.
+HANG_TIMEOUT = httpx.Timeout(5.0, read=0.1)
 
 
 @pytest.fixture
@@ -40,47 +39,15 @@ def sim(sim_server: SimServer) -> SimServer:
 
 
 MakeClient = Callable[..., VccClient]
-JITTER_HALF = RetryPolicy(max_attempts=4, random=lambda: 0.5)
 
 
 @pytest.fixture
-async def make_client(
-    sim: SimServer,
-    sim_clock: FrozenClock,
-    sleeps: Sleeps,
-) -> AsyncIterator[MakeClient]:
-    """Build VccClients on the simulator, wired as the factory does; closed afterwards."""
+async def make_client(sim: SimServer, sleeps: Sleeps) -> AsyncIterator[MakeClient]:
+    """Build VccClients on the simulator with `build_vcc_client(**overrides)`; closed afterwards."""
     made: list[VccClient] = []
 
-    def make(
-        *,
-        client_secret: str = CLIENT_SECRET,
-        timeout: float = 5.0,
-        policy: RetryPolicy = JITTER_HALF,
-        page_limit: int = 1000,
-        max_window: timedelta = timedelta(days=31),
-    ) -> VccClient:
-        def auth(scope: str) -> ClientCredentialsAuth:
-            return ClientCredentialsAuth(
-                token_url=sim.token_url,
-                client_id=CLIENT_ID,
-                client_secret=SecretStr(client_secret),
-                scope=scope,
-                clock=sim_clock,
-            )
-
-        client = VccClient(
-            httpx.AsyncClient(timeout=timeout),
-            stats_url=f"{sim.base_url}/stats",
-            useradmin_url=f"{sim.base_url}/useradmin",
-            stats_auth=auth("stats"),
-            users_auth=auth("users:read"),
-            clock=sim_clock,
-            sleep=sleeps,
-            policy=policy,
-            page_limit=page_limit,
-            max_window=max_window,
-        )
+    def make(**overrides: Any) -> VccClient:
+        client = vcc_client(sim, sleep=sleeps, **overrides)
         made.append(client)
         return client
 
@@ -90,22 +57,9 @@ async def make_client(
 
 
 @pytest.fixture
-async def vcc(
-    sim: SimServer,
-    sim_clock: FrozenClock,
-    sleeps: Sleeps,
-) -> AsyncIterator[VccClient]:
+async def vcc(sim: SimServer, sleeps: Sleeps) -> AsyncIterator[VccClient]:
     """A client from the production factory, pointed at the simulator."""
-    client = build_vcc_client(
-        base_url=sim.base_url,
-        token_url=sim.token_url,
-        client_id=CLIENT_ID,
-        client_secret=SecretStr(CLIENT_SECRET),
-        clock=sim_clock,
-        sleep=sleeps,
-        policy=JITTER_HALF,
-    )
-    async with client:
+    async with vcc_client(sim, sleep=sleeps, policy=HALF_JITTER) as client:
         yield client
 
 
@@ -154,7 +108,7 @@ class TestTokens:
         self, make_client: MakeClient, sim: SimServer, sleeps: Sleeps
     ) -> None:
         """Wrong credentials: VccAuthError naming invalid_client; the secret is not in it."""
-        vcc = make_client(client_secret="not-the-sim-secret")
+        vcc = make_client(client_secret=SecretStr("not-the-sim-secret"))
         with pytest.raises(VccAuthError, match="invalid_client") as info:
             await vcc.agent_status()
         assert "not-the-sim-secret" not in str(info.value)
@@ -264,7 +218,7 @@ class TestWindows:
         sim_clock: FrozenClock,
     ) -> None:
         """The simulator does refuse a 40-day window (so the split above is what saves us)."""
-        vcc = make_client(max_window=timedelta(days=40))
+        vcc = make_client(window_limit=timedelta(days=40))
         end = sim_clock.now()
         with pytest.raises(VccRequestError, match="window size limit") as info:
             await vcc.agent_states(end - timedelta(days=40), end)
@@ -304,12 +258,14 @@ class TestFaults:
         self, make_client: MakeClient, sim: SimServer, sleeps: Sleeps
     ) -> None:
         """Answers slower than the client timeout are retried, then VccUnavailable (typed)."""
-        vcc = make_client(timeout=0.3, policy=RetryPolicy(max_attempts=3, random=lambda: 0.5))
-        await vcc.agent_status()  # token fetched and a connection open before the hangs
+        vcc = make_client(
+            timeout=HANG_TIMEOUT, policy=RetryPolicy(max_attempts=3, random=lambda: 0.5)
+        )
+        await vcc.groups()  # token fetched and a connection open before the hangs
         sleeps.delays.clear()
         sim.hang_next(3, seconds=2.0)
         with pytest.raises(VccUnavailable, match="timed out") as info:
-            await vcc.agent_status()
+            await vcc.groups()
         assert isinstance(info.value.__cause__, httpx.TimeoutException)
         assert sleeps.delays == [0.25, 0.5]
 
@@ -317,10 +273,10 @@ class TestFaults:
         self, make_client: MakeClient, sim: SimServer, sleeps: Sleeps
     ) -> None:
         """One slow answer is retried and the next attempt succeeds."""
-        vcc = make_client(timeout=0.3)
+        vcc = make_client(timeout=HANG_TIMEOUT)
         sim.hang_next(1, seconds=2.0)
-        snapshot = await vcc.agent_status()
-        assert snapshot.items
+        groups = await vcc.groups()
+        assert groups
         assert sleeps.delays == [0.25]
 
     async def test_malformed_json_is_bad_response_not_retried(
@@ -329,7 +285,7 @@ class TestFaults:
         """A 200 with a truncated body is VccBadResponse at once.
 
         Not retried by design: a 2xx that is not the documented JSON points at a contract
-        change or a wrong URL, which retrying would not fix (see `bot.vcc.client._decode`).
+        change or a wrong URL, which retrying would not fix (see `bot.vcc.decode.decode`).
         """
         sim.malformed_next(1)
         with pytest.raises(VccBadResponse, match="malformed JSON") as info:
@@ -384,3 +340,45 @@ class TestUserAdmin:
         with pytest.raises(VccRequestError, match="Not Found") as info:
             await vcc.group_members("no-such-group")
         assert info.value.status == 404
+
+
+class TestWithPolicy:
+    async def test_view_has_its_own_retries(
+        self, vcc: VccClient, sim: SimServer, sleeps: Sleeps
+    ) -> None:
+        """A one-attempt view fails on the first 503 where its owner retries past it."""
+        once = vcc.with_policy(RetryPolicy(max_attempts=1))
+        sim.fail_next(1, status=503)
+        with pytest.raises(VccUnavailable, match="503"):
+            await once.agent_status()
+        assert sleeps.delays == []
+        sim.fail_next(1, status=503)
+        assert (await vcc.agent_status()).items
+        assert sleeps.delays == [0.25]
+        assert [r.status for r in calls(sim, "/stats/agent-status")] == [503, 503, 200]
+
+    async def test_view_shares_the_token_cache(self, vcc: VccClient, sim: SimServer) -> None:
+        """Owner and view fetch one token per scope between them and send the same bearer."""
+        view = vcc.with_policy(RetryPolicy(max_attempts=1))
+        await view.agent_status()
+        await vcc.agent_status()
+        await vcc.groups()
+        await view.groups()
+        assert len(token_posts(sim)) == 2  # stats and users:read, once each
+        for path in ("/stats/agent-status", "/useradmin/groups"):
+            reads = calls(sim, path)
+            assert len(reads) == 2
+            assert len({r.headers["authorization"] for r in reads}) == 1
+
+    async def test_view_shares_the_pool_and_never_closes_it(
+        self, make_client: MakeClient, sim: SimServer
+    ) -> None:
+        """Closing a view leaves its owner working; closing the owner closes the view's pool."""
+        owner = make_client()
+        view = owner.with_policy(RetryPolicy(max_attempts=1))
+        async with view:
+            await view.groups()
+        assert await owner.groups()  # the view's close left the shared pool open
+        await owner.aclose()
+        with pytest.raises(RuntimeError, match="closed"):
+            await view.groups()  # the same pool: closed by its owner

@@ -21,3 +21,13 @@ class TestParseProperty:
             assert result.strip()
         else:
             assert isinstance(result, Command)
+
+    @given(command_text)
+    def test_text_parses_back_to_the_same_command(self, text: str) -> None:
+        """Any command parsed from text writes itself back as text that parses to it again,
+        so a button can carry a finished command."""
+        try:
+            command = parse(text)
+        except UserError:
+            return
+        assert parse(command.text()) == command

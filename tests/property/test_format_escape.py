@@ -9,8 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.format.blocks import render_blocks
-from bot.format.console import render_text
+from bot.format import BlockRenderer, TextRenderer
 from bot.format.mrkdwn import escape, inline
 from bot.query.results import Answer, Reply
 from tests.strategies import (
@@ -28,6 +27,8 @@ from tests.strategies import (
 OWN_TOKENS = re.compile(r"<!date\^\d+\^[^|<>]*\|[^<>]*>|<@[UW][A-Z0-9]{2,20}>")
 ENTITY = re.compile(r"&(amp|lt|gt);")
 user_ids = st.from_regex(r"\A[UW][A-Z0-9]{2,20}\Z")
+BLOCKS = {s: BlockRenderer(ZONE, simulated=s) for s in (False, True)}
+TEXT = {s: TextRenderer(ZONE, simulated=s) for s in (False, True)}
 SLOW = settings(
     deadline=None,
     max_examples=60,
@@ -43,8 +44,10 @@ def assert_no_raw_markup(text: str) -> None:
     assert "&" not in ENTITY.sub("", bare), text
 
 
-def render(answer: Answer, shared_by: str | None = None) -> tuple[list[dict[str, Any]], str]:
-    blocks, fallback = render_blocks(Reply(answer, "cmd"), zone=ZONE, shared_by=shared_by)
+def render(
+    answer: Answer, shared_by: str | None = None, *, simulated: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    blocks, fallback = BLOCKS[simulated].render(Reply(answer, "cmd"), shared_by=shared_by)
     assert_valid(blocks)
     assert len(fallback) <= 40_000
     return blocks, fallback
@@ -73,12 +76,13 @@ class TestEscape:
 
 class TestBlocks:
     @SLOW
-    @given(answers, st.none() | user_ids)
+    @given(answers, st.none() | user_ids, st.booleans())
     def test_every_answer_is_valid_escaped_and_within_limits(
-        self, answer: Answer, shared_by: str | None
+        self, answer: Answer, shared_by: str | None, simulated: bool
     ) -> None:
-        """Any answer with any names: valid blocks, within limits, no raw markup of user text."""
-        blocks, fallback = render(answer, shared_by)
+        """Any answer with any names, simulated or not: valid blocks, within limits, no raw
+        markup of user text."""
+        blocks, fallback = render(answer, shared_by, simulated=simulated)
         for text in [*texts(blocks), fallback]:
             assert "<!" not in OWN_TOKENS.sub("", text)
             assert "<@" not in OWN_TOKENS.sub("", text)
@@ -122,5 +126,5 @@ class TestConsole:
         self, answer: Answer, simulated: bool
     ) -> None:
         """Any answer renders as text; outside text cannot smuggle escape sequences in."""
-        text = render_text(Reply(answer, "cmd", simulated), zone=ZONE)
+        text = TEXT[simulated].render(Reply(answer, "cmd"))
         assert all(c == "\n" or unicodedata.category(c) != "Cc" for c in text)

@@ -11,14 +11,13 @@ from bot.commands import (
     AgentCmd,
     Help,
     HistoryCmd,
-    LastSpan,
-    OnDay,
     TeamCmd,
     Teams,
     Who,
     parse,
 )
 from bot.errors import UserError
+from bot.query.window import DaysAgo, LastSpan, OnDate
 from bot.vcc.models import State
 
 
@@ -38,9 +37,9 @@ class TestParse:
         assert parse("Priya Natarajan") == AgentCmd("Priya Natarajan")
         assert parse("1104") == AgentCmd("1104")
 
-    def test_history_default_is_last_four_hours(self) -> None:
-        """`<agent> history` with no window means the last 4 hours."""
-        assert parse("Priya history") == HistoryCmd("Priya", LastSpan(timedelta(hours=4)), "")
+    def test_history_default_is_no_window(self) -> None:
+        """`<agent> history` with no window leaves the window to the default (last 4 hours)."""
+        assert parse("Priya history") == HistoryCmd("Priya", None)
 
     @pytest.mark.parametrize(
         ("window", "expected"),
@@ -48,9 +47,9 @@ class TestParse:
             ("2h", LastSpan(timedelta(hours=2))),
             ("90m", LastSpan(timedelta(minutes=90))),
             ("3 days", LastSpan(timedelta(days=3))),
-            ("today", OnDay(days_ago=0)),
-            ("Yesterday", OnDay(days_ago=1)),
-            ("2026-03-10", OnDay(day=date(2026, 3, 10))),
+            ("today", DaysAgo(0)),
+            ("Yesterday", DaysAgo(1)),
+            ("2026-03-10", OnDate(date(2026, 3, 10))),
         ],
     )
     def test_history_windows(self, window: str, expected: object) -> None:
@@ -59,7 +58,6 @@ class TestParse:
         assert isinstance(command, HistoryCmd)
         assert command.agent == "Zoë Brontë"
         assert command.window == expected
-        assert command.window_text == window
 
     def test_who(self) -> None:
         """`who away` means Away and Extended away; a team may follow."""
@@ -112,3 +110,32 @@ class TestParse:
         for entry in COMMANDS:
             for example in entry.examples:
                 parse(example)
+
+
+class TestText:
+    @pytest.mark.parametrize(
+        ("command", "text"),
+        [
+            (Help(), "help"),
+            (Teams(), "teams"),
+            (TeamCmd("Billing Support"), "team Billing Support"),
+            (Who((State.AWAY, State.EXTENDED_AWAY), "away"), "who away"),
+            (Who((State.EXTENDED_AWAY,), "extendedaway", "Tech"), "who extendedaway Tech"),
+            (AgentCmd("1104"), "1104"),
+            (HistoryCmd("1104"), "1104 history"),
+            (HistoryCmd("1104", LastSpan(timedelta(minutes=90))), "1104 history 90m"),
+            (HistoryCmd("1104", LastSpan(timedelta(hours=2))), "1104 history 2h"),
+            (HistoryCmd("1104", LastSpan(timedelta(days=3))), "1104 history 3d"),
+            (HistoryCmd("1104", DaysAgo(1)), "1104 history yesterday"),
+            (HistoryCmd("1104", OnDate(date(2026, 3, 10))), "1104 history 2026-03-10"),
+        ],
+    )
+    def test_written_back_as_text(self, command: object, text: str) -> None:
+        """Each command writes itself as a supervisor would type it, and that parses back."""
+        assert command.text() == text  # type: ignore[attr-defined]
+        assert parse(text) == command
+
+    def test_days_ago_is_today_or_yesterday(self) -> None:
+        """A DaysAgo has words only for today and yesterday; others are refused when built."""
+        with pytest.raises(ValueError, match="today"):
+            DaysAgo(2)

@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.commands import COMMANDS
 from bot.errors import Choice
-from bot.format.blocks import (
-    ACTION_REFRESH,
-    ACTION_SHARE,
-    check_limits,
-    render_blocks,
-)
-from bot.query.results import Freshness, HelpAnswer, LiveInteraction, Reply
+from bot.format import ACTION_REFRESH, ACTION_SHARE, BlockRenderer
+from bot.query.flags import Flag, FlagKind
+from bot.query.results import ErrorAnswer, Freshness, HelpAnswer, LiveInteraction, Offer, Reply
 from bot.vcc.models import State
 from tests.strategies import (
     NOW,
@@ -26,7 +23,6 @@ from tests.strategies import (
     assert_valid,
     error,
     history,
-    reply,
     team_summary,
     teams_list,
     texts,
@@ -34,12 +30,20 @@ from tests.strategies import (
 )
 
 DATE_TOKEN = re.compile(r"<!date\^\d+\^\{[a-z_]+\}( \{[a-z_]+\})?\|[^<>]*>")
+LIVE = BlockRenderer(ZONE, simulated=False)
+SIMULATED = BlockRenderer(ZONE, simulated=True)
 
 
-def render(answer: object, **kwargs: Any) -> tuple[list[dict[str, Any]], str]:
-    blocks, text = render_blocks(reply(answer, **kwargs), zone=ZONE)
+def render(
+    answer: Any, *, command: str = "Priya", simulated: bool = False, shared_by: str | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    renderer = SIMULATED if simulated else LIVE
+    blocks, text = renderer.render(Reply(answer, command), shared_by=shared_by)
     assert_valid(blocks)
     return blocks, text
+
+
+AWAY_15 = Flag(FlagKind.AWAY_TOO_LONG, timedelta(minutes=15))
 
 
 def actions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -59,7 +63,7 @@ class TestAgentNow:
 
     def test_flag_is_shown(self) -> None:
         """Why a supervisor should look is its own line."""
-        blocks, _ = render(agent_now(state=State.AWAY, flag="Away over 15 min"))
+        blocks, _ = render(agent_now(state=State.AWAY, flag=AWAY_15))
         assert "⚠️ Away over 15 min" in blocks[0]["text"]["text"]
 
     def test_interaction_when_busy(self) -> None:
@@ -209,7 +213,8 @@ class TestListsAndHelp:
 
 class TestErrors:
     def test_message_hint_and_buttons(self) -> None:
-        """Message, hint, then "Did you mean…?" and "Which one?" buttons running the template."""
+        """Message, hint, then "Did you mean…?" and "Which one?" buttons running each offer's
+        command."""
         answer = error(
             suggestions=(Choice("1101", "Priya Natarajan"),),
             choices=(Choice("1102", "Priya Shah"), Choice("1103", "Priya Rao")),
@@ -252,6 +257,23 @@ class TestErrors:
         assert len(ids) == 60
         assert len(set(ids)) == len(ids)
 
+    def test_each_button_runs_its_offers_own_command(self) -> None:
+        """A button's value is its offer's finished command; one too long for a button value
+        (over 2000) gets no button, and the rest are still numbered from 0."""
+        answer = ErrorAnswer(
+            "Which one?",
+            choices=(
+                Offer(Choice("billing", "Billing"), "team billing"),
+                Offer(Choice("1101", "Priya"), "x" * 2001),
+                Offer(Choice("1102", "Priya Shah"), "1102 history today"),
+            ),
+        )
+        blocks, _ = render(answer)
+        assert [(b["action_id"], b["value"]) for b in actions(blocks)] == [
+            ("agentstate_run_0", "team billing"),
+            ("agentstate_run_1", "1102 history today"),
+        ]
+
     def test_user_text_in_message_is_escaped(self) -> None:
         """A typed query quoted in the message cannot ping."""
         blocks, _ = render(error("I couldn't find “<!channel>”.", hint="Not <@U1> & co"))
@@ -288,18 +310,16 @@ class TestButtonsAndSharing:
         """Shared to a channel: no buttons at all, and "Shared by <@U…>"."""
         answer = error(choices=(Choice("1", "A"),))
         for a in (agent_now(), answer):
-            blocks, _ = render_blocks(reply(a), zone=ZONE, shared_by="U123ABC")
-            assert_valid(blocks)
+            blocks, _ = render(a, shared_by="U123ABC")
             assert actions(blocks) == []
             assert "Shared by <@U123ABC>" in texts(blocks)
-        blocks, _ = render_blocks(reply(answer), zone=ZONE, shared_by="U123ABC")
+        blocks, _ = render(answer, shared_by="U123ABC")
         assert "Which one? A (1)" in texts(blocks)
 
     @pytest.mark.parametrize("bad", ["<!channel>", "u123", "U1", "U123\n", "C123ABC", ""])
     def test_shared_by_must_be_a_user_id(self, bad: str) -> None:
         """Anything but a Slack user id is left out (and still no buttons)."""
-        blocks, _ = render_blocks(reply(agent_now()), zone=ZONE, shared_by=bad)
-        assert_valid(blocks)
+        blocks, _ = render(agent_now(), shared_by=bad)
         assert "Shared by" not in all_text(blocks)
         assert actions(blocks) == []
 
@@ -309,69 +329,38 @@ class TestButtonsAndSharing:
         assert actions(blocks) == []
 
 
-class TestCheckLimits:
-    @staticmethod
-    def section(text: str = "x", **extra: Any) -> dict[str, Any]:
-        return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+class TestRenderer:
+    def test_simulated_is_decided_when_the_renderer_is_built(self) -> None:
+        """The same reply says "simulated" on every floor answer from a renderer built for the
+        simulated floor, and never from one built for VCC; help and errors never say it."""
+        for answer in (agent_now(), history(), team_summary(), teams_list(), who_list()):
+            simulated, _ = SIMULATED.render(Reply(answer, "x"))
+            live, _ = LIVE.render(Reply(answer, "x"))
+            assert "🧪 simulated contact center" in texts(simulated)
+            assert "simulated" not in all_text(live)
+        for answer in (HelpAnswer(COMMANDS), error()):
+            blocks, _ = SIMULATED.render(Reply(answer, "help"))
+            assert "simulated" not in all_text(blocks)
 
-    @staticmethod
-    def button(action_id: str = "a", text: str = "b", value: str = "v") -> dict[str, Any]:
-        return {
-            "type": "button",
-            "text": {"type": "plain_text", "text": text},
-            "action_id": action_id,
-            "value": value,
-        }
+    def test_zone_is_decided_when_the_renderer_is_built(self) -> None:
+        """Date fallbacks are in the renderer's zone: 14:15 CET in Berlin, 13:15 GMT in London."""
+        berlin = BlockRenderer(ZoneInfo("Europe/Berlin"), simulated=False)
+        blocks, _ = berlin.render(Reply(agent_now(), "Priya"))
+        assert "|14:15 CET>" in all_text(blocks)
+        blocks, _ = LIVE.render(Reply(agent_now(), "Priya"))
+        assert "|13:15 GMT>" in all_text(blocks)
 
-    def test_accepts_what_fits(self) -> None:
-        """Blocks within every limit pass."""
-        check_limits([self.section("x" * 3000), {"type": "actions", "elements": [self.button()]}])
-
-    @pytest.mark.parametrize(
-        ("blocks", "problem"),
-        [
-            ([{"type": "divider"}] * 51, "51 blocks"),
-            ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], "3001"),
-            ([{"type": "section", "text": {"type": "mrkdwn", "text": ""}}], "empty"),
-            (
-                [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}],
-                "11 fields",
-            ),
-            ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}], "2001"),
-            ([{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}], "151"),
-            ([{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}], "11"),
-            (
-                [
-                    {
-                        "type": "section",
-                        "block_id": "b" * 256,
-                        "text": {"type": "mrkdwn", "text": "x"},
-                    }
-                ],
-                "block_id",
-            ),
-            ([{"type": "image"}], "block type"),
-        ],
-    )
-    def test_refuses_what_breaks_a_limit(self, blocks: list[dict[str, Any]], problem: str) -> None:
-        """Each broken limit raises a ValueError that names it."""
-        with pytest.raises(ValueError, match=problem):
-            check_limits(blocks)
-
-    def test_buttons(self) -> None:
-        """Button text ≤ 75, value ≤ 2000, ≤ 25 per actions block, action_ids unique."""
-        cases = [
-            ([self.button(text="t" * 76)], "76"),
-            ([self.button(value="v" * 2001)], "2001"),
-            ([self.button(str(n)) for n in range(26)], "26 elements"),
-            ([self.button(), self.button()], "used twice"),
+    def test_a_renderer_keeps_nothing_between_replies(self) -> None:
+        """One renderer serves every reply: each comes out as from a fresh renderer."""
+        replies = [Reply(a, "x") for a in (agent_now(), error(), history(), agent_now())]
+        shared = [SIMULATED.render(r, shared_by="U123ABC") for r in replies]
+        fresh = [
+            BlockRenderer(ZONE, simulated=True).render(r, shared_by="U123ABC") for r in replies
         ]
-        for elements, problem in cases:
-            with pytest.raises(ValueError, match=problem):
-                check_limits([{"type": "actions", "elements": elements}])
+        assert shared == fresh
 
 
 def test_reply_type_is_the_one_rendered() -> None:
-    """render_blocks takes a Reply (the command rides along for the buttons)."""
-    blocks, _ = render_blocks(Reply(agent_now(), "Priya"), zone=ZONE)
+    """BlockRenderer.render takes a Reply (the command rides along for the buttons)."""
+    blocks, _ = LIVE.render(Reply(agent_now(), "Priya"))
     assert actions(blocks)[0]["value"] == "Priya"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.commands import COMMANDS
 from bot.errors import Choice
-from bot.format.console import render_text
-from bot.query.results import Freshness, HelpAnswer, LiveInteraction
+from bot.format import TextRenderer
+from bot.query.flags import Flag, FlagKind
+from bot.query.results import ErrorAnswer, Freshness, HelpAnswer, LiveInteraction, Offer, Reply
 from bot.vcc.models import State
 from tests.strategies import (
     NOW,
@@ -15,15 +18,17 @@ from tests.strategies import (
     agent_now,
     error,
     history,
-    reply,
     team_summary,
     teams_list,
     who_list,
 )
 
+LIVE = TextRenderer(ZONE, simulated=False)
+SIMULATED = TextRenderer(ZONE, simulated=True)
 
-def render(answer: object, *, simulated: bool = False) -> str:
-    return render_text(reply(answer, simulated=simulated), zone=ZONE)
+
+def render(answer: Any, *, simulated: bool = False) -> str:
+    return (SIMULATED if simulated else LIVE).render(Reply(answer, "Priya"))
 
 
 class TestAgentNow:
@@ -40,7 +45,8 @@ class TestAgentNow:
     def test_flag_and_live_interaction(self) -> None:
         """A flag line, and live interactions as a table."""
         live = LiveInteraction("Voice", "Inbound", "Connected", NOW - timedelta(minutes=3))
-        text = render(agent_now(state=State.BUSY, flag="Wrap over 5 min", interactions=(live,)))
+        wrap = Flag(FlagKind.WRAP_TOO_LONG, timedelta(minutes=5))
+        text = render(agent_now(state=State.BUSY, flag=wrap, interactions=(live,)))
         assert "flag: Wrap over 5 min" in text
         assert "Voice     Inbound      Connected  13:59" in text
 
@@ -138,6 +144,38 @@ class TestListsHelpErrors:
             "  billing            → billing",
         ]
 
+    def test_each_choice_shows_its_offers_own_command(self) -> None:
+        """The command after "→" is the offer's finished command, whatever the choice's id."""
+        answer = ErrorAnswer(
+            "Which team?",
+            choices=(
+                Offer(Choice("T1", "Billing"), "team billing"),
+                Offer(Choice("T2", "Tech"), "team tech"),
+            ),
+        )
+        assert render(answer).split("\n")[-2:] == [
+            "  Billing (T1)  → team billing",
+            "  Tech (T2)     → team tech",
+        ]
+
     def test_ids_print_as_given(self) -> None:
         """Ids that look like numbers keep their zeros."""
         assert "0042" in render(who_list(1, name="0042"))
+
+
+class TestRenderer:
+    def test_simulated_is_decided_when_the_renderer_is_built(self) -> None:
+        """The same reply ends with the simulated note from a renderer built for the simulated
+        floor and never from one built for VCC; help and errors never carry it."""
+        for answer in (agent_now(), history(), team_summary(), teams_list(), who_list()):
+            reply = Reply(answer, "x")
+            assert SIMULATED.render(reply).endswith("\nsimulated contact center")
+            assert "simulated" not in LIVE.render(reply)
+        for answer in (HelpAnswer(COMMANDS), error()):
+            assert "simulated" not in SIMULATED.render(Reply(answer, "help"))
+
+    def test_zone_is_decided_when_the_renderer_is_built(self) -> None:
+        """Times print in the renderer's zone: 15:02:11 CET in Berlin, 14:02:11 GMT in London."""
+        berlin = TextRenderer(ZoneInfo("Europe/Berlin"), simulated=False)
+        assert berlin.render(Reply(agent_now(), "x")).endswith("as of 15:02:11 CET")
+        assert LIVE.render(Reply(agent_now(), "x")).endswith("as of 14:02:11 GMT")

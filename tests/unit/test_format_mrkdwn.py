@@ -1,4 +1,4 @@
-"""format.mrkdwn: escaping, durations, state words and Slack date tokens."""
+"""format.mrkdwn: escaping, mentions, the markup of state words and Slack date tokens."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.format.mrkdwn import (
-    STATE_EMOJI,
     as_of,
-    clip,
-    duration,
     escape,
     inline,
-    percent,
+    mention,
     plain_label,
-    reason_for,
     slack_date,
-    state_name,
+    slack_time,
     state_text,
+    state_words,
 )
 from bot.query.results import Freshness
 from bot.vcc.models import State
@@ -42,51 +39,38 @@ class TestEscape:
         assert inline("a\nb\x1b  c", 80) == "a b c"
         assert inline("&&&&", 3) == "&amp;&amp;…"
 
-    def test_clip_marks_the_cut(self) -> None:
-        """A cut text ends with an ellipsis and keeps within the limit."""
-        assert clip("abcdef", 4) == "abc…"
-        assert clip("abc", 4) == "abc"
-
     def test_plain_label_has_no_raw_specials(self) -> None:
         """Button text gets look-alikes for & < >, which read the same decoded or not."""
         assert plain_label("A&B <@U1>", 75) == "A＆B ‹@U1›"
 
 
-class TestDuration:
-    @pytest.mark.parametrize(
-        ("td", "text"),
-        [
-            (timedelta(seconds=-5), "0 s"),
-            (timedelta(seconds=12), "12 s"),
-            (timedelta(minutes=47, seconds=59), "47 min"),
-            (timedelta(hours=1, minutes=5), "1 h 05 min"),
-            (timedelta(hours=23, minutes=59), "23 h 59 min"),
-            (timedelta(days=2, hours=3, minutes=10), "2 d 3 h"),
-        ],
-    )
-    def test_short_phone_friendly(self, td: timedelta, text: str) -> None:
-        """Seconds, minutes, hours with two-digit minutes, then days and hours."""
-        assert duration(td) == text
+class TestMention:
+    def test_a_user_id_becomes_a_mention(self) -> None:
+        """A Slack user id (U… or W…) is mentioned as <@id>."""
+        assert mention("U123ABC") == "<@U123ABC>"
+        assert mention("W0X") == "<@W0X>"
+
+    @pytest.mark.parametrize("bad", ["<!channel>", "u123", "U1", "U123\n", "C123ABC", ""])
+    def test_anything_else_is_not(self, bad: str) -> None:
+        """Anything but a user id gives None: it could ping a channel or fake markup."""
+        assert mention(bad) is None
 
 
 class TestStates:
-    def test_every_state_has_an_emoji_and_a_name(self) -> None:
-        """Each State maps to a fixed emoji and a supervisor's word for it."""
-        assert set(STATE_EMOJI) == set(State)
-        assert state_name(State.EXTENDED_AWAY) == "Extended away"
-        assert state_name(State.READY_RFO) == "Ready (outbound)"
-        assert state_name(State.FAILED, "Fault") == "Failed"
-
     def test_unknown_state_shows_its_wire_label_escaped(self) -> None:
         """A state VCC added later shows its own text, escaped on the way into mrkdwn."""
-        assert state_name(State.UNKNOWN, "Coaching") == "Coaching"
         assert state_text(State.UNKNOWN, "<!here>") == "❔ &lt;!here&gt;"
-        assert state_name(State.UNKNOWN, "") == "Unknown"
+        assert state_text(State.AWAY) == "☕ Away"
 
-    def test_percent(self) -> None:
-        """Whole percentages; a dash when there is no occupancy."""
-        assert percent(0.834) == "83%"
-        assert percent(None) == "—"
+    def test_state_words_say_state_reason_and_how_long(self) -> None:
+        """ "State · reason · duration"; a reason that repeats the state is left out; outside
+        text is escaped and a long reason cut to 40 characters."""
+        assert state_words(State.EXTENDED_AWAY, "ExtendedAway", "Lunch", timedelta(minutes=47)) == (
+            "Extended away · Lunch · 47 min"
+        )
+        assert state_words(State.READY, "Ready", "Ready", timedelta(seconds=5)) == "Ready · 5 s"
+        words = state_words(State.UNKNOWN, "<x>", "&" * 50, timedelta())
+        assert words == "&lt;x&gt; · " + "&amp;" * 39 + "… · 0 s"
 
 
 class TestSlackDate:
@@ -110,28 +94,14 @@ class TestSlackDate:
         with pytest.raises(ValueError, match="format"):
             slack_date(AT, "{time}|x", ZONE)
 
+    def test_slack_time_adds_the_day_only_when_it_changes(self) -> None:
+        """A time on the reference's day is just {time}; another day leads with the day."""
+        assert slack_time(AT, AT + timedelta(hours=1), ZONE).endswith("^{time}|14:02 CET>")
+        other = slack_time(AT, AT + timedelta(days=1), ZONE)
+        assert other.endswith("^{date_short_pretty} {time}|Tue 10 Mar 14:02 CET>")
+
     def test_as_of_fresh_and_stale(self) -> None:
         """ "as of" with a seconds token; a warning leads when the data is stale."""
         assert as_of(Freshness(AT), ZONE).startswith("as of <!date^")
         stale = as_of(Freshness(AT, stale=True), ZONE)
         assert stale.startswith("⚠️ data may be stale — as of <!date^")
-
-
-class TestReasonFor:
-    @pytest.mark.parametrize(
-        ("state", "label", "reason", "shown"),
-        [
-            (State.READY, "Ready", "Ready", ""),
-            (State.LOGGED_OUT, "LoggedOut", "Logged Out", ""),
-            (State.EXTENDED_AWAY, "ExtendedAway", "Lunch", "Lunch"),
-            (State.BUSY, "Busy", "Live", "Live"),
-            (State.READY_RFO, "ReadyRFO", "Ready (Outbound)", ""),
-            (State.READY_RFO, "ReadyRFO", "Ready (Offline)", "Ready (Offline)"),
-            (State.UNKNOWN, "Snoozing", "Snoozing", ""),
-        ],
-    )
-    def test_reason_only_when_it_says_more(
-        self, state: State, label: str, reason: str, shown: str
-    ) -> None:
-        """A reason that only repeats the state's name is dropped; a real one is kept."""
-        assert reason_for(state, label, reason) == shown

@@ -1,27 +1,18 @@
-"""The simulated floor: deterministic, stable over time, realistic, consistent with itself."""
+"""The simulated floor: deterministic, stable over time, consistent with itself."""
 
 from __future__ import annotations
 
 import json
-import unicodedata
-from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from bot.clock import FrozenClock
-from bot.sim import Floor, FloorConfig
-from bot.sim.floor import iso_ms
-from bot.vcc.models import AgentState, AgentStatus, format_time
-from tests.sim_fixtures import SIM_NOW
+from bot.sim import Floor
+from bot.vcc.models import AgentState, AgentStatus
+from tests.support.sim import SIM_DAY_START, SIM_NOW, at, by_agent, end_of, floor_at
 
-DAY_START = datetime(2026, 3, 11, tzinfo=UTC)  # London is on UTC in early March
-SHIPPED_DIRECTORY = Path(__file__).parents[2] / "bot" / "data" / "sample_directory.json"
 PRESENCE_CATEGORY = {
     "Ready": "Ready",
     "ReadyRFO": "Ready",
@@ -32,51 +23,30 @@ PRESENCE_CATEGORY = {
 WORK = {"Busy", "Wrap", "Unexpected", "Failed"}
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def end_of(row: dict[str, Any]) -> datetime | None:
-    if row["duration"] is None:
-        return None
-    return at(row["start"]) + timedelta(milliseconds=row["duration"])
-
-
-def by_agent(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        grouped[row["agentId"]].append(row)
-    return grouped
-
-
-def floor_at(now: datetime, **config: Any) -> Floor:
-    return Floor(FloorConfig(**config), FrozenClock(now))
-
-
 class TestDeterminism:
     def test_same_seed_and_time_give_identical_answers(self) -> None:
         """Two floors with one seed answer byte for byte the same."""
         one, two = floor_at(SIM_NOW), floor_at(SIM_NOW)
-        rows = [f.states(DAY_START, SIM_NOW, "StartedOrEnded") for f in (one, two)]
+        rows = [f.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded") for f in (one, two)]
         assert json.dumps(rows[0]) == json.dumps(rows[1])
         assert json.dumps(one.status()) == json.dumps(two.status())
         assert one.directory_json() == two.directory_json()
 
     def test_asking_twice_gives_the_same_answer(self, sim_floor: Floor) -> None:
         """Cached days and selections answer as the first computation did."""
-        first = sim_floor.states(DAY_START, SIM_NOW, "Started")
-        assert sim_floor.states(DAY_START, SIM_NOW, "Started") == first
+        first = sim_floor.states(SIM_DAY_START, SIM_NOW, "Started")
+        assert sim_floor.states(SIM_DAY_START, SIM_NOW, "Started") == first
         assert sim_floor.status() == sim_floor.status()
 
     def test_another_seed_gives_another_floor(self) -> None:
         """The seed changes the rows and the names."""
         one, other = floor_at(SIM_NOW), floor_at(SIM_NOW, seed=8)
-        assert one.states(DAY_START, SIM_NOW) != other.states(DAY_START, SIM_NOW)
+        assert one.states(SIM_DAY_START, SIM_NOW) != other.states(SIM_DAY_START, SIM_NOW)
         assert [a.name for a in one.agents] != [a.name for a in other.agents]
 
     def test_rows_are_wire_shaped(self, sim_floor: Floor) -> None:
         """Rows and status items parse with the bot's own wire models."""
-        for row in sim_floor.states(DAY_START, SIM_NOW, "StartedOrEnded"):
+        for row in sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded"):
             assert list(row) == ["agentId", "start", "duration", "state", "description"]
             AgentState.model_validate(row)
         for item in sim_floor.status():
@@ -88,8 +58,8 @@ class TestHistory:
         """Rows before t1 read the same at t2; only the row current at t1 gains a duration."""
         t1, t2 = SIM_NOW, SIM_NOW + timedelta(hours=3, minutes=17)
         floor = floor_at(t1)
-        early = floor.states(DAY_START, t1, "StartedOrEnded", now=t1)
-        late = floor.states(DAY_START, t1, "StartedOrEnded", now=t2)
+        early = floor.states(SIM_DAY_START, t1, "StartedOrEnded", now=t1)
+        late = floor.states(SIM_DAY_START, t1, "StartedOrEnded", now=t2)
         assert [(r["agentId"], r["start"]) for r in early] == [
             (r["agentId"], r["start"]) for r in late
         ]
@@ -107,13 +77,13 @@ class TestHistory:
         """A floor built at t2 (no shared cache) tells the same story about the morning."""
         t2 = SIM_NOW + timedelta(days=1)
         morning = SIM_NOW - timedelta(hours=2)
-        early = floor_at(SIM_NOW).states(DAY_START, morning)
-        late = floor_at(t2).states(DAY_START, morning)
+        early = floor_at(SIM_NOW).states(SIM_DAY_START, morning)
+        late = floor_at(t2).states(SIM_DAY_START, morning)
         assert late == early
 
     def test_rows_after_now_do_not_exist(self, sim_floor: Floor) -> None:
         """A window reaching into the future holds nothing that starts after now."""
-        rows = sim_floor.states(DAY_START, SIM_NOW + timedelta(hours=5), "StartedOrEnded")
+        rows = sim_floor.states(SIM_DAY_START, SIM_NOW + timedelta(hours=5), "StartedOrEnded")
         assert rows
         assert all(at(r["start"]) <= SIM_NOW for r in rows)
         assert all(end_of(r) is None or end_of(r) <= SIM_NOW for r in rows)  # type: ignore[operator]
@@ -144,16 +114,16 @@ class TestTimeline:
 
     def test_rows_are_sorted_by_start_then_agent(self, sim_floor: Floor) -> None:
         """Wire order: start ascending, then agentId."""
-        rows = sim_floor.states(DAY_START, SIM_NOW, "StartedOrEnded")
+        rows = sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded")
         keys = [(r["start"], r["agentId"]) for r in rows]
         assert keys == sorted(keys)
 
     def test_one_agent_alone(self, sim_floor: Floor) -> None:
         """agentId narrows to that agent's rows; an unknown id gives nothing."""
-        everyone = sim_floor.states(DAY_START, SIM_NOW, "StartedOrEnded")
-        alone = sim_floor.states(DAY_START, SIM_NOW, "StartedOrEnded", "1007")
+        everyone = sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded")
+        alone = sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded", "1007")
         assert alone == [r for r in everyone if r["agentId"] == "1007"]
-        assert sim_floor.states(DAY_START, SIM_NOW, "Started", "9999") == []
+        assert sim_floor.states(SIM_DAY_START, SIM_NOW, "Started", "9999") == []
 
 
 class TestInclude:
@@ -189,7 +159,7 @@ class TestInclude:
 
     def test_unknown_include_is_refused(self, sim_floor: Floor) -> None:
         with pytest.raises(ValueError, match="include"):
-            sim_floor.states(DAY_START, SIM_NOW, "Everything")  # type: ignore[arg-type]
+            sim_floor.states(SIM_DAY_START, SIM_NOW, "Everything")  # type: ignore[arg-type]
 
 
 class TestStatus:
@@ -240,7 +210,7 @@ class TestStatus:
     def test_ready_outbound_is_ready_but_not_routable(self) -> None:
         """In ReadyRFO the presence is Ready (Outbound) with eligibleForRouting false."""
         floor = floor_at(SIM_NOW)
-        rfo = next(r for r in floor.states(DAY_START, SIM_NOW) if r["state"] == "ReadyRFO")
+        rfo = next(r for r in floor.states(SIM_DAY_START, SIM_NOW) if r["state"] == "ReadyRFO")
         moment = at(rfo["start"]) + timedelta(seconds=1)
         item = next(i for i in floor.status(moment) if i["agentId"] == rfo["agentId"])
         assert item["presence"] == {
@@ -254,137 +224,3 @@ class TestStatus:
         """offset and limit cut the same list."""
         whole = sim_floor.status()
         assert sim_floor.status(offset=10, limit=7) == whole[10:17]
-
-
-class TestRealism:
-    def test_a_working_day_shows_every_kind_of_state(self) -> None:
-        """A weekday shows work, wrap, breaks, lunch, logouts, and now and then a fault."""
-        evening = datetime(2026, 3, 11, 22, tzinfo=UTC)
-        rows = floor_at(evening).states(DAY_START, evening, "Started")
-        states = Counter(r["state"] for r in rows)
-        assert {"Busy", "Wrap", "Ready", "Away", "ExtendedAway", "LoggedOut"} <= set(states)
-        assert states["Unexpected"] + states["Failed"] > 0
-        labels = {r["description"] for r in rows}
-        assert {"Break", "Lunch", "Live", "Ready", "Logged Out"} <= labels
-        assert states["Busy"] > states["Away"] > 0
-
-    def test_most_agents_are_in_at_mid_morning(self, sim_floor: Floor) -> None:
-        """At SIM_NOW most agents are logged in, and many are on an interaction."""
-        items = sim_floor.status()
-        logged_in = [i for i in items if i["presence"]["name"] != "LoggedOut"]
-        assert len(logged_in) >= 0.8 * len(items)
-        assert sum(bool(i["interaction"]) for i in items) >= 0.4 * len(items)
-
-    def test_shifts_start_in_the_morning_and_last_about_a_working_day(self) -> None:
-        """Logins fall 06:30-11:30 local; a full-time day is 7-10 hours, a part-time one 3.5-6."""
-        evening = datetime(2026, 3, 11, 22, tzinfo=UTC)
-        rows = by_agent(floor_at(evening).states(DAY_START, evening, "Started"))
-        for agent_rows in rows.values():
-            login, logout = agent_rows[0], agent_rows[-1]
-            assert login["state"] == "Ready"
-            assert logout["state"] == "LoggedOut"
-            begin = at(login["start"])
-            hours = (at(logout["start"]) - begin) / timedelta(hours=1)
-            assert 6.5 <= begin.hour + begin.minute / 60 <= 11.5
-            assert 3.5 <= hours <= 10
-
-    def test_some_agents_have_a_weekday_off_and_weekends_are_mostly_off(self) -> None:
-        """A week has agents off on weekdays; on Saturday most of the floor is logged out."""
-        floor = floor_at(datetime(2026, 3, 16, tzinfo=UTC))
-        week = floor.states(datetime(2026, 3, 9, tzinfo=UTC), datetime(2026, 3, 14, tzinfo=UTC))
-        worked = Counter(r["agentId"] for r in week if r["state"] == "Ready")
-        days_in = Counter(
-            (r["agentId"], r["start"][:10]) for r in week if r["state"] != "LoggedOut"
-        )
-        assert len(days_in) < 5 * len(floor.agents)
-        assert len(worked) == len(floor.agents)
-        saturday = floor.status(datetime(2026, 3, 14, 12, tzinfo=UTC))
-        out = [i for i in saturday if i["presence"]["name"] == "LoggedOut"]
-        assert len(out) >= 0.7 * len(saturday)
-
-    def test_call_and_wrap_lengths(self, sim_floor: Floor) -> None:
-        """Busy lasts 2-12 min, wrap 20 s-4 min with the call's type, unexpected about 10 s."""
-        rows = sim_floor.states(DAY_START, SIM_NOW, "Started")
-        for agent_rows in by_agent(rows).values():
-            for row, after in pairwise(agent_rows):
-                seconds = row["duration"] / 1000
-                if row["state"] == "Busy":
-                    assert 120 <= seconds <= 720
-                    assert after["state"] == "Wrap"
-                    assert after["description"] == row["description"]
-                elif row["state"] == "Wrap":
-                    assert 20 <= seconds <= 240
-                elif row["state"] == "Unexpected":
-                    assert 9 <= seconds <= 11
-
-
-class TestAgentsAndTeams:
-    def test_ids_names_and_teams(self, sim_floor: Floor) -> None:
-        """Ids run 1001.., names are unique even ignoring accents, teams split evenly."""
-        agents = sim_floor.agents
-        assert [a.agent_id for a in agents] == [str(1001 + i) for i in range(60)]
-        folded = {_fold(a.name) for a in agents}
-        assert len(folded) == len(agents)
-        assert len({a.user_id for a in agents}) == len(agents)
-        assert [t.name for t in sim_floor.teams] == [
-            "Billing Support",
-            "Tech Support",
-            "Sales",
-            "Retentions",
-        ]
-        assert [t.display_id for t in sim_floor.teams] == ["210", "220", "230", "240"]
-        sizes = Counter(a.team_id for a in agents)
-        assert set(sizes) == {t.team_id for t in sim_floor.teams}
-        assert max(sizes.values()) - min(sizes.values()) <= 1
-
-    def test_names_exercise_search(self, sim_floor: Floor) -> None:
-        """Accented names and shared first names are on the default floor."""
-        names = {a.name for a in sim_floor.agents}
-        assert {"José Álvarez", "Zoë Brontë", "Renée Dubois", "Łukasz Nowak"} <= names
-        assert sum(n.startswith("Sam ") for n in names) >= 2
-
-    def test_featured_names_are_spread_over_teams(self, sim_floor: Floor) -> None:
-        """The accented and shared names are not all in one team."""
-        teams = {a.team_id for a in sim_floor.agents if a.name.startswith(("Sam ", "José", "Zoë"))}
-        assert len(teams) >= 2
-
-    def test_a_large_floor(self) -> None:
-        """10,000 agents in 50 teams: distinct names and ids, every team staffed."""
-        floor = Floor(FloorConfig(agents=10_000, teams=50))
-        assert len({_fold(a.name) for a in floor.agents}) == 10_000
-        assert floor.agents[-1].agent_id == "11000"
-        assert len({a.team_id for a in floor.agents}) == 50
-        assert len({t.name for t in floor.teams}) == 50
-
-    def test_bad_config_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="agents"):
-            FloorConfig(agents=0)
-        with pytest.raises(ValueError, match="teams"):
-            FloorConfig(teams=0)
-        with pytest.raises(Exception, match="Nowhere"):
-            FloorConfig(timezone="Europe/Nowhere")
-
-    def test_shipped_directory_is_the_default_floor(self) -> None:
-        """bot/data/sample_directory.json is what the default floor produces."""
-        shipped = json.loads(SHIPPED_DIRECTORY.read_text(encoding="utf-8"))
-        assert shipped == Floor(FloorConfig()).directory_json()
-
-    def test_last_login(self, sim_floor: Floor) -> None:
-        """The last login of a working agent is this morning's first row."""
-        rows = by_agent(sim_floor.states(DAY_START, SIM_NOW))
-        agent_id, agent_rows = next(iter(sorted(rows.items())))
-        assert sim_floor.last_login(agent_id) == at(agent_rows[0]["start"])
-        assert sim_floor.last_login("nobody") is None
-
-
-class TestTimeFormat:
-    @given(st.integers(min_value=0, max_value=4_102_444_800_000))
-    def test_iso_ms_is_format_time(self, ms: int) -> None:
-        """The fast formatter writes exactly what format_time writes."""
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
-        assert iso_ms(ms) == format_time(moment)
-
-
-def _fold(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name.casefold().replace("ł", "l").replace("ø", "o"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -1,114 +1,47 @@
-"""bot.vcc.auth and bot.vcc.client against scripted responses through an injected transport.
+"""bot.vcc.client, decode and paging against scripted responses through an injected transport.
 
-These cover what the simulator cannot easily be made to say (token-endpoint failures, a 400
-naming `limit`, 403, users lists with and without `meta`). No sockets: `httpx.MockTransport`
-is passed in exactly where the real transport would be. The loopback tests against the
-simulator live in tests/integration/test_vcc_client.py.
+These cover what the simulator cannot easily be made to say (a 400 naming `limit`, 403, users
+lists with and without `meta`, rows repeated across slices). No sockets: `httpx.MockTransport`
+is passed to `build_vcc_client` exactly where the real transport would be. The token flow's
+scripted tests are in test_vcc_auth.py, the loopback tests against the simulator in
+tests/integration/test_vcc_client.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from bot.clock import FrozenClock
 from bot.errors import (
     VccAuthError,
     VccBadResponse,
+    VccError,
     VccRateLimited,
     VccRequestError,
     VccUnavailable,
 )
-from bot.vcc import ClientCredentialsAuth, RetryPolicy, VccClient, build_vcc_client
+from bot.vcc import VccClient
+from bot.vcc.decode import error_for_status
 from tests.fakes import Sleeps
+from tests.support.vcc import (
+    SCRIPTED_NOW,
+    SCRIPTED_SECRET,
+    FakeVcc,
+    iso,
+    page,
+    scripted_client,
+    state_row,
+    status_route,
+)
 
-SECRET = "s3cr3t-do-not-leak"
-BASE = "https://vcc.test"
-TOKEN_URL = "https://auth.test/Auth/connect/token"
-T0 = datetime(2025, 3, 11, 14, 0, tzinfo=UTC)
-
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
-def state_row(agent: str, start: datetime, state: str = "Ready") -> dict[str, Any]:
-    return {
-        "agentId": agent,
-        "start": iso(start),
-        "duration": None,
-        "state": state,
-        "description": state,
-    }
-
-
-def page(items: list[dict[str, Any]], page_no: int, page_count: int, up_to: datetime) -> Any:
-    return {
-        "meta": {
-            "page": page_no,
-            "count": len(items),
-            "pageCount": page_count,
-            "totalCount": 0,
-        },
-        "items": items,
-        "upTo": iso(up_to),
-    }
-
-
-@dataclass
-class FakeVcc:
-    """Token endpoint plus scripted API routes; records every request."""
-
-    routes: dict[str, Handler] = field(default_factory=dict)
-    token_responses: list[httpx.Response] = field(default_factory=list)
-    requests: list[httpx.Request] = field(default_factory=list)
-    issued: int = 0
-    valid: set[str] = field(default_factory=set)
-
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        await asyncio.sleep(0)  # let concurrent requests interleave
-        if str(request.url) == TOKEN_URL:
-            if self.token_responses:
-                return self.token_responses.pop(0)
-            form = parse_qs(request.content.decode())
-            if form["client_secret"] != [SECRET]:
-                return httpx.Response(400, json={"error": "invalid_client"})
-            self.issued += 1
-            token = f"tok-{form['scope'][0]}-{self.issued}"
-            self.valid.add(token)
-            return httpx.Response(200, json={"access_token": token, "expires_in": 7200})
-        bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
-        if bearer not in self.valid:
-            return httpx.Response(
-                401,
-                json={
-                    "error_description": "The access token is invalid or has expired",
-                    "error": "invalid_token",
-                },
-            )
-        handler = self.routes.get(request.url.path)
-        if handler is None:
-            return httpx.Response(404, json={"message": "Not Found"})
-        return handler(request)
-
-    def token_posts(self) -> list[httpx.Request]:
-        return [r for r in self.requests if str(r.url) == TOKEN_URL]
-
-    def api_requests(self, path: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path == path]
+T0 = SCRIPTED_NOW
 
 
 @pytest.fixture
@@ -122,212 +55,37 @@ def fake() -> FakeVcc:
 
 
 @pytest.fixture
-async def client(fake: FakeVcc, clock: FrozenClock, sleeps: Sleeps) -> Any:
-    vcc = build_vcc_client(
-        base_url=BASE,
-        token_url=TOKEN_URL,
-        client_id="cid",
-        client_secret=SecretStr(SECRET),
-        clock=clock,
-        transport=httpx.MockTransport(fake),
-        sleep=sleeps,
-        policy=RetryPolicy(max_attempts=3, random=lambda: 0.5),
-    )
-    yield vcc
-    await vcc.aclose()
-
-
-def make_client(fake: FakeVcc, clock: FrozenClock, sleeps: Sleeps, **kwargs: Any) -> VccClient:
-    http = httpx.AsyncClient(transport=httpx.MockTransport(fake))
-
-    def auth(scope: str) -> ClientCredentialsAuth:
-        return ClientCredentialsAuth(
-            token_url=TOKEN_URL,
-            client_id="cid",
-            client_secret=SecretStr(SECRET),
-            scope=scope,
-            clock=clock,
-        )
-
-    return VccClient(
-        http,
-        stats_url=f"{BASE}/stats",
-        useradmin_url=f"{BASE}/useradmin",
-        stats_auth=auth("stats"),
-        users_auth=auth("users:read"),
-        clock=clock,
-        sleep=sleeps,
-        policy=RetryPolicy(max_attempts=3, random=lambda: 0.5),
-        **kwargs,
-    )
-
-
-def status_route(up_to: datetime = T0) -> Handler:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=page([], 1, 0, up_to))
-
-    return handler
-
-
-class TestAuth:
-    async def test_token_request_is_form_encoded_client_credentials(
-        self, client: VccClient, fake: FakeVcc
-    ) -> None:
-        """The token POST carries all four form fields, URL-encoded, for the right scope."""
-        fake.routes["/stats/agent-status"] = status_route()
-        await client.agent_status()
-        (post,) = fake.token_posts()
-        assert post.method == "POST"
-        assert post.headers["content-type"] == "application/x-www-form-urlencoded"
-        assert parse_qs(post.content.decode()) == {
-            "grant_type": ["client_credentials"],
-            "client_id": ["cid"],
-            "client_secret": [SECRET],
-            "scope": ["stats"],
-        }
-
-    async def test_concurrent_requests_share_one_token_request(
-        self, client: VccClient, fake: FakeVcc
-    ) -> None:
-        """Twenty concurrent reads cause exactly one token request."""
-        fake.routes["/stats/agent-status"] = status_route()
-        await asyncio.gather(*(client.agent_status() for _ in range(20)))
-        assert len(fake.token_posts()) == 1
-        assert len(fake.api_requests("/stats/agent-status")) == 20
-
-    async def test_one_token_per_scope(self, client: VccClient, fake: FakeVcc) -> None:
-        """Stats and User Admin use separate tokens, fetched for their own scopes."""
-        fake.routes["/stats/agent-status"] = status_route()
-        fake.routes["/useradmin/groups"] = lambda r: httpx.Response(200, json={"groups": []})
-        await client.agent_status()
-        await client.groups()
-        scopes = [parse_qs(p.content.decode())["scope"][0] for p in fake.token_posts()]
-        assert scopes == ["stats", "users:read"]
-
-    async def test_token_reused_until_refresh_margin(
-        self, client: VccClient, fake: FakeVcc, clock: FrozenClock
-    ) -> None:
-        """The token is cached and replaced only within 5 minutes of its expiry."""
-        fake.routes["/stats/agent-status"] = status_route()
-        await client.agent_status()
-        clock.advance(timedelta(seconds=7200 - 301))
-        await client.agent_status()
-        assert len(fake.token_posts()) == 1
-        clock.advance(timedelta(seconds=2))
-        await client.agent_status()
-        assert len(fake.token_posts()) == 2
-
-    async def test_short_lived_token_is_not_refetched_every_time(
-        self, client: VccClient, fake: FakeVcc
-    ) -> None:
-        """A token shorter-lived than the margin is still reused (margin capped at half life)."""
-        fake.routes["/stats/agent-status"] = status_route()
-        fake.token_responses.append(
-            httpx.Response(200, json={"access_token": "short", "expires_in": 60})
-        )
-        fake.valid.add("short")
-        await client.agent_status()
-        await client.agent_status()
-        assert len(fake.token_posts()) == 1
-
-    async def test_401_refreshes_once_and_resends(self, client: VccClient, fake: FakeVcc) -> None:
-        """A 401 drops the token, fetches one new token and resends the request once."""
-        fake.routes["/stats/agent-status"] = status_route()
-        await client.agent_status()
-        fake.valid.clear()  # the server forgets every token
-        await client.agent_status()
-        assert len(fake.token_posts()) == 2
-        assert len(fake.api_requests("/stats/agent-status")) == 3
-
-    async def test_second_401_is_vcc_auth_error(self, client: VccClient, fake: FakeVcc) -> None:
-        """A 401 on the resend is not retried again; it surfaces as VccAuthError."""
-        fake.token_responses.extend(
-            httpx.Response(200, json={"access_token": f"dud{n}", "expires_in": 7200})
-            for n in range(2)
-        )
-        with pytest.raises(VccAuthError, match="invalid or has expired") as info:
-            await client.agent_status()
-        assert info.value.status == 401
-        assert len(fake.token_posts()) == 2
-        assert len(fake.api_requests("/stats/agent-status")) == 2
-
-    async def test_refused_credentials_name_the_oauth_error_not_the_secret(
-        self, fake: FakeVcc, clock: FrozenClock, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
-    ) -> None:
-        """A token 400 is VccAuthError naming `invalid_client`; the secret appears nowhere."""
-        caplog.set_level(logging.DEBUG)
-        vcc = build_vcc_client(
-            base_url=BASE,
-            token_url=TOKEN_URL,
-            client_id="cid",
-            client_secret=SecretStr("wrong-secret-value"),
-            clock=clock,
-            transport=httpx.MockTransport(fake),
-            sleep=sleeps,
-        )
-        async with vcc:
-            with pytest.raises(VccAuthError, match="invalid_client") as info:
-                await vcc.agent_status()
-        assert info.value.status == 400
-        assert "wrong-secret-value" not in str(info.value)
-        assert "wrong-secret-value" not in repr(info.value)
-        assert "wrong-secret-value" not in caplog.text
-        assert sleeps.delays == []  # refused credentials are not retried
-
-    async def test_secret_echoed_by_server_is_redacted(
-        self, client: VccClient, fake: FakeVcc
-    ) -> None:
-        """Even a token endpoint that echoes the secret cannot put it in the error text."""
-        fake.token_responses.append(
-            httpx.Response(401, json={"error": "invalid_client", "error_description": SECRET})
-        )
-        with pytest.raises(VccAuthError) as info:
-            await client.agent_status()
-        assert SECRET not in str(info.value)
-
-    async def test_token_endpoint_5xx_is_retried_then_unavailable(
-        self, client: VccClient, fake: FakeVcc, sleeps: Sleeps
-    ) -> None:
-        """A failing token endpoint is retried like any 5xx, then VccUnavailable."""
-        fake.token_responses.extend(httpx.Response(503) for _ in range(3))
-        with pytest.raises(VccUnavailable, match="token endpoint"):
-            await client.agent_status()
-        assert len(sleeps.delays) == 2
-
-    async def test_malformed_token_response_is_bad_response(
-        self, client: VccClient, fake: FakeVcc
-    ) -> None:
-        """A 200 from the token endpoint without an access token is VccBadResponse."""
-        fake.token_responses.append(httpx.Response(200, json={"expires_in": 7200}))
-        with pytest.raises(VccBadResponse, match="token"):
-            await client.agent_status()
-
-    @pytest.fixture
-    def auth(self, clock: FrozenClock) -> ClientCredentialsAuth:
-        return ClientCredentialsAuth(
-            token_url=TOKEN_URL,
-            client_id="cid",
-            client_secret=SecretStr(SECRET),
-            scope="stats",
-            clock=clock,
-        )
-
-    def test_repr_hides_the_secret(self, auth: ClientCredentialsAuth) -> None:
-        """Neither repr nor str of the auth shows the secret."""
-        assert SECRET not in repr(auth)
-        assert SECRET not in str(auth)
-        assert SECRET not in repr(vars(auth))
-
-    def test_sync_client_is_refused(self, auth: ClientCredentialsAuth) -> None:
-        """The flow is async-only; a sync client gets a clear error, not a hang."""
-        with (
-            httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as sync,
-            pytest.raises(RuntimeError, match="AsyncClient"),
-        ):
-            sync.get(f"{BASE}/stats/agent-status", auth=auth)
+async def client(fake: FakeVcc, clock: FrozenClock, sleeps: Sleeps) -> AsyncIterator[VccClient]:
+    async with scripted_client(fake, clock, sleep=sleeps) as vcc:
+        yield vcc
 
 
 class TestStatusMapping:
+    @pytest.mark.parametrize(
+        ("status", "api", "token_endpoint"),
+        [
+            (200, None, None),
+            (204, None, None),
+            (301, VccBadResponse, VccBadResponse),
+            (400, VccRequestError, VccAuthError),
+            (401, VccAuthError, VccAuthError),
+            (403, VccAuthError, VccAuthError),
+            (404, VccRequestError, VccAuthError),
+            (429, VccRateLimited, VccRateLimited),
+            (500, VccUnavailable, VccUnavailable),
+            (503, VccUnavailable, VccUnavailable),
+        ],
+    )
+    def test_the_one_status_map(
+        self,
+        status: int,
+        api: type[VccError] | None,
+        token_endpoint: type[VccError] | None,
+    ) -> None:
+        """Each status means one error; at the token endpoint every 4xx is refused credentials."""
+        assert error_for_status(status) is api
+        assert error_for_status(status, token_endpoint=True) is token_endpoint
+
     @pytest.mark.parametrize(
         ("status", "body", "error", "text"),
         [
@@ -442,7 +200,7 @@ class TestPaging:
             return httpx.Response(200, json=page([], 1, 0, T0))
 
         fake.routes["/stats/agent-status"] = handler
-        async with make_client(fake, clock, sleeps, page_limit=1000) as vcc:
+        async with scripted_client(fake, clock, sleep=sleeps, page_limit=1000) as vcc:
             await vcc.agent_status()
             await vcc.agent_status()
         assert seen == [1000, 500, 250, 250]
@@ -480,7 +238,9 @@ class TestPaging:
             return httpx.Response(200, json=page(rows, 1, 1, T0 + timedelta(seconds=1)))
 
         fake.routes["/stats/wfm/agent-states"] = handler
-        async with make_client(fake, clock, sleeps, max_window=timedelta(days=1)) as vcc:
+        async with scripted_client(
+            fake, clock, sleep=sleeps, window_limit=timedelta(days=1)
+        ) as vcc:
             result = await vcc.agent_states(first_start, T0 - timedelta(days=1))
         assert [(r.agent_id, r.raw_state) for r in result.rows] == [
             ("1", "Away"),
@@ -512,7 +272,7 @@ class TestPaging:
             return httpx.Response(200, json={"users": users})
 
         fake.routes["/useradmin/users"] = handler
-        async with make_client(fake, clock, sleeps, page_limit=2) as vcc:
+        async with scripted_client(fake, clock, sleep=sleeps, page_limit=2) as vcc:
             users = await vcc.users(include="All")
         assert [u.user_id for u in users] == ["u1-0", "u1-1", "u2-0", "u2-1", "u3-0"]
         requests = fake.api_requests("/useradmin/users")
@@ -533,7 +293,7 @@ class TestPaging:
             return httpx.Response(200, json=body)
 
         fake.routes["/useradmin/users"] = handler
-        async with make_client(fake, clock, sleeps, page_limit=2) as vcc:
+        async with scripted_client(fake, clock, sleep=sleeps, page_limit=2) as vcc:
             users = await vcc.users()
         assert [u.user_id for u in users] == ["a", "b"]
         assert len(fake.api_requests("/useradmin/users")) == 1
@@ -553,7 +313,7 @@ class TestPaging:
             return httpx.Response(200, json=body)
 
         fake.routes["/useradmin/groups"] = handler
-        async with make_client(fake, clock, sleeps, page_limit=100) as vcc:
+        async with scripted_client(fake, clock, sleep=sleeps, page_limit=100) as vcc:
             groups = await vcc.groups()
         assert [g.group_id for g in groups] == ["g1", "g2", "g3"]
 
@@ -593,5 +353,5 @@ class TestLogging:
         ]
         assert [r.levelno for r in retries] == [logging.INFO]
         assert any("401" in r.getMessage() for r in caplog.records if r.name == "bot.vcc")
-        assert SECRET not in caplog.text
+        assert SCRIPTED_SECRET not in caplog.text
         assert "tok-" not in caplog.text

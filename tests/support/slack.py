@@ -28,7 +28,12 @@ from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
 __all__ = [
+    "APP_ID",
     "AUTH_TEST",
+    "CHANNEL_ID",
+    "FORM",
+    "TEAM_ID",
+    "USER_ID",
     "Recorded",
     "Recorder",
     "Signer",
@@ -57,11 +62,13 @@ FORM = "application/x-www-form-urlencoded"
 
 @dataclass(frozen=True)
 class Recorded:
-    """One POST the recorder received: its path, and its JSON body or form fields."""
+    """One POST the recorder received: its path, its JSON body or form fields, and the body
+    as sent."""
 
     path: str
     body: dict[str, Any]
     headers: Mapping[str, str] = field(repr=False)
+    raw: str = field(default="", repr=False)
 
 
 class Recorder:
@@ -129,6 +136,11 @@ class Recorder:
         path = urlsplit(url_or_path).path
         return [r.body for r in self.requests if r.path == path]
 
+    def raw_posts(self, url_or_path: str) -> list[str]:
+        """The bodies POSTed so far to one URL (or path), exactly as sent, in order."""
+        path = urlsplit(url_or_path).path
+        return [r.raw for r in self.requests if r.path == path]
+
     def calls(self, method: str) -> int:
         """How many times a Web API method (e.g. "auth.test") was called."""
         return len(self.posts(f"/api/{method}"))
@@ -161,7 +173,7 @@ class Recorder:
             body = json.loads(raw) if raw else {}
         else:
             body = dict(parse_qsl(raw, keep_blank_values=True))
-        await self._append(Recorded(request.path, body, dict(request.headers)))
+        await self._append(Recorded(request.path, body, dict(request.headers), raw))
 
     async def _append(self, recorded: Recorded) -> None:
         async with self._changed:

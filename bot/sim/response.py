@@ -1,0 +1,40 @@
+"""What the simulated VCC answers with: a status, a body and headers.
+
+Bodies are JSON written as VCC writes it (compact, UTF-8, non-ASCII as is); the plain answers
+every endpoint shares (404, 405) are here too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+__all__ = ["Response", "json_response", "not_allowed", "not_found"]
+
+_NOT_FOUND: Final = {"message": "Not Found"}
+
+
+@dataclass
+class Response:
+    """One answer; the server adds `Content-Length` when it sends it."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    """`payload` as a JSON answer; `headers` are added to its `Content-Type`."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(status, body, {"Content-Type": "application/json", **(headers or {})})
+
+
+def not_found() -> Response:
+    """404 `{"message": "Not Found"}`."""
+    return json_response(404, _NOT_FOUND)
+
+
+def not_allowed(allowed: str) -> Response:
+    """405, naming the one method the path takes."""
+    return json_response(405, {"message": "Method Not Allowed"}, {"Allow": allowed})

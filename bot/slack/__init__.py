@@ -1,0 +1,13 @@
+"""The Slack front door: a Bolt `AsyncApp` that acks at once and answers lazily.
+
+    listeners     what each command and button does (module functions)
+    register      the wiring: which listener answers what, and the Bolt app around them
+    destinations  where an answer goes (`Destination`; `ResponseUrl` today)
+    lazy          Bolt's lazy runner, keeping its tasks so a stopping server can finish them
+    serve         HTTP (/slack/events, /healthz, /readyz) or Socket Mode; `serve(app)`
+    logfilters    what must never reach a log line (response_url paths, refused bodies)
+
+Nothing is imported here, so installing the log filters does not load Bolt.
+"""
+
+__all__: list[str] = []
