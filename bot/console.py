@@ -42,8 +42,7 @@ def _stdin_reader(stream: TextIO, prompt: str) -> ReadLine:
     interactive = stream.isatty()
     if interactive:
         with contextlib.suppress(ImportError):  # not on every platform
-            # Imported for its effect: line editing and history in input().
-            import readline  # noqa: F401
+            import readline  # noqa: F401 - imported for its effect: line editing in input()
 
     def read() -> str | None:
         if interactive:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, ParamSpec
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
@@ -38,7 +38,6 @@ __all__ = ["Floor", "FloorConfig"]
 _MAX_AGENTS: Final = 50_000
 _MAX_TEAMS: Final = 200
 _MAX_CACHED_SELECTIONS: Final = 16
-_P = ParamSpec("_P")
 
 
 @dataclass(frozen=True)
@@ -63,15 +62,6 @@ class FloorConfig:
         if not 1 <= self.teams <= _MAX_TEAMS:
             raise ValueError(f"teams must be 1..{_MAX_TEAMS}, not {self.teams}")
         ZoneInfo(self.timezone)  # fail here, not on the first query
-
-
-def _written_out(select: Callable[_P, StateSelection]) -> Callable[_P, list[dict[str, Any]]]:
-    """`select`, taking the same arguments, with the whole selection written out."""
-
-    def states(*args: _P.args, **kwargs: _P.kwargs) -> list[dict[str, Any]]:
-        return select(*args, **kwargs).wire()
-
-    return states
 
 
 class Floor:
@@ -119,7 +109,7 @@ class Floor:
         `Started`: rows that started in the window. `StartedOrEnded` and `Processed`: those,
         plus the row that ended in it (a row still going on has not ended). Rows that start
         after `now` (default: the clock) do not exist yet; the current row has duration None.
-        The selection is written out a page at a time; `states()` writes it out whole.
+        `.wire()` writes the selection out (a page of it, or whole).
         """
         if include not in INCLUDE_VALUES:
             raise ValueError(f"include must be one of {', '.join(INCLUDE_VALUES)}")
@@ -137,10 +127,6 @@ class Floor:
                 while len(self._selections) > _MAX_CACHED_SELECTIONS:
                     del self._selections[next(iter(self._selections))]
         return StateSelection(self._roster.ids, rows, now_ms)
-
-    # One parameter list serves both: `states()` is `select()` written out in one go.
-    states = _written_out(select)
-    """The rows `select()` picks, written out whole: what `/wfm/agent-states` answers."""
 
     def status(
         self, now: datetime | None = None, *, offset: int = 0, limit: int | None = None

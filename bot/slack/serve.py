@@ -93,7 +93,12 @@ async def check_token(client: AsyncWebClient) -> None:
     log.info("Slack: signed in as bot user %s in team %s", who.get("user_id"), who.get("team_id"))
 
 
-async def serve_http(bolt: AsyncApp, port: int, *, host: str = "0.0.0.0") -> None:  # noqa: S104
+async def serve_http(
+    bolt: AsyncApp,
+    port: int,
+    *,
+    host: str = "0.0.0.0",  # noqa: S104 - in a container Slack reaches the bot on any interface
+) -> None:
     """Serve the web app on host:port until cancelled; then stop cleanly (answers already
     acked are finished first)."""
     runner = web.AppRunner(build_web_app(bolt))

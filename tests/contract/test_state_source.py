@@ -58,7 +58,9 @@ class TestRows:
         now = sim_clock.now()
         start = now - timedelta(hours=6)
         read = await source.read(ReadScope(start, now))
-        truth = [AgentState.model_validate(w) for w in sim_floor.states(start, now, "Started")]
+        truth = [
+            AgentState.model_validate(w) for w in sim_floor.select(start, now, "Started").wire()
+        ]
         assert {(r.agent_id, r.start) for r in truth} <= _starts(read)
         for rows in read.rows.values():
             for r in rows:

@@ -38,7 +38,7 @@ async def app(sim_clock: FrozenClock) -> AsyncIterator[App]:
 
 def open_rows(truth: Floor) -> dict[str, dict[str, Any]]:
     """Each agent's current (open) WFM row today, per the simulated truth."""
-    rows = truth.states(SIM_NOW - timedelta(days=2), SIM_NOW, "StartedOrEnded")
+    rows = truth.select(SIM_NOW - timedelta(days=2), SIM_NOW, "StartedOrEnded").wire()
     return {r["agentId"]: r for r in rows if r["duration"] is None}
 
 
@@ -145,7 +145,7 @@ class TestPastDays:
         """An agent with no state change on Sunday shows one Logged out period for the whole
         day (the state began before it), not an empty timeline."""
         sunday = datetime.fromisoformat("2026-03-08T00:00:00+00:00")  # London is on GMT
-        changed = {r["agentId"] for r in truth.states(sunday, sunday + timedelta(days=1))}
+        changed = {r["agentId"] for r in truth.select(sunday, sunday + timedelta(days=1)).wire()}
         idle = next(a for a in truth.agents if a.agent_id not in changed)
         answer = (await handle(f"{idle.agent_id} history 2026-03-08", app.query)).answer
         assert isinstance(answer, History)

@@ -120,9 +120,9 @@ class TestAgentStates:
             body = sim_http.get(
                 STATES, params={**params, "include": include}, headers=stats_headers
             ).json()
-            assert body["items"] == sim_floor.states(start, SIM_NOW, include, "1003")
+            assert body["items"] == sim_floor.select(start, SIM_NOW, include, "1003").wire()
         default = sim_http.get(STATES, params=params, headers=stats_headers).json()
-        assert default["items"] == sim_floor.states(start, SIM_NOW, "Started", "1003")
+        assert default["items"] == sim_floor.select(start, SIM_NOW, "Started", "1003").wire()
 
     @pytest.mark.parametrize(
         "start",

@@ -14,7 +14,7 @@ class TestRealism:
     def test_a_working_day_shows_every_kind_of_state(self) -> None:
         """A weekday shows work, wrap, breaks, lunch, logouts, and now and then a fault."""
         evening = datetime(2026, 3, 11, 22, tzinfo=UTC)
-        rows = floor_at(evening).states(SIM_DAY_START, evening, "Started")
+        rows = floor_at(evening).select(SIM_DAY_START, evening, "Started").wire()
         states = Counter(r["state"] for r in rows)
         assert {"Busy", "Wrap", "Ready", "Away", "ExtendedAway", "LoggedOut"} <= set(states)
         assert states["Unexpected"] + states["Failed"] > 0
@@ -32,7 +32,7 @@ class TestRealism:
     def test_shifts_start_in_the_morning_and_last_about_a_working_day(self) -> None:
         """Logins fall 06:30-11:30 local; a full-time day is 7-10 hours, a part-time one 3.5-6."""
         evening = datetime(2026, 3, 11, 22, tzinfo=UTC)
-        rows = by_agent(floor_at(evening).states(SIM_DAY_START, evening, "Started"))
+        rows = by_agent(floor_at(evening).select(SIM_DAY_START, evening, "Started").wire())
         for agent_rows in rows.values():
             login, logout = agent_rows[0], agent_rows[-1]
             assert login["state"] == "Ready"
@@ -45,7 +45,9 @@ class TestRealism:
     def test_some_agents_have_a_weekday_off_and_weekends_are_mostly_off(self) -> None:
         """A week has agents off on weekdays; on Saturday most of the floor is logged out."""
         floor = floor_at(datetime(2026, 3, 16, tzinfo=UTC))
-        week = floor.states(datetime(2026, 3, 9, tzinfo=UTC), datetime(2026, 3, 14, tzinfo=UTC))
+        week = floor.select(
+            datetime(2026, 3, 9, tzinfo=UTC), datetime(2026, 3, 14, tzinfo=UTC)
+        ).wire()
         worked = Counter(r["agentId"] for r in week if r["state"] == "Ready")
         days_in = Counter(
             (r["agentId"], r["start"][:10]) for r in week if r["state"] != "LoggedOut"
@@ -58,7 +60,7 @@ class TestRealism:
 
     def test_call_and_wrap_lengths(self, sim_floor: Floor) -> None:
         """Busy lasts 2-12 min, wrap 20 s-4 min with the call's type, unexpected about 10 s."""
-        rows = sim_floor.states(SIM_DAY_START, SIM_NOW, "Started")
+        rows = sim_floor.select(SIM_DAY_START, SIM_NOW, "Started").wire()
         for agent_rows in by_agent(rows).values():
             for row, after in pairwise(agent_rows):
                 seconds = row["duration"] / 1000

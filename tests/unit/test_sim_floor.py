@@ -27,26 +27,28 @@ class TestDeterminism:
     def test_same_seed_and_time_give_identical_answers(self) -> None:
         """Two floors with one seed answer byte for byte the same."""
         one, two = floor_at(SIM_NOW), floor_at(SIM_NOW)
-        rows = [f.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded") for f in (one, two)]
+        rows = [f.select(SIM_DAY_START, SIM_NOW, "StartedOrEnded").wire() for f in (one, two)]
         assert json.dumps(rows[0]) == json.dumps(rows[1])
         assert json.dumps(one.status()) == json.dumps(two.status())
         assert one.directory_json() == two.directory_json()
 
     def test_asking_twice_gives_the_same_answer(self, sim_floor: Floor) -> None:
         """Cached days and selections answer as the first computation did."""
-        first = sim_floor.states(SIM_DAY_START, SIM_NOW, "Started")
-        assert sim_floor.states(SIM_DAY_START, SIM_NOW, "Started") == first
+        first = sim_floor.select(SIM_DAY_START, SIM_NOW, "Started").wire()
+        assert sim_floor.select(SIM_DAY_START, SIM_NOW, "Started").wire() == first
         assert sim_floor.status() == sim_floor.status()
 
     def test_another_seed_gives_another_floor(self) -> None:
         """The seed changes the rows and the names."""
         one, other = floor_at(SIM_NOW), floor_at(SIM_NOW, seed=8)
-        assert one.states(SIM_DAY_START, SIM_NOW) != other.states(SIM_DAY_START, SIM_NOW)
+        assert (
+            one.select(SIM_DAY_START, SIM_NOW).wire() != other.select(SIM_DAY_START, SIM_NOW).wire()
+        )
         assert [a.name for a in one.agents] != [a.name for a in other.agents]
 
     def test_rows_are_wire_shaped(self, sim_floor: Floor) -> None:
         """Rows and status items parse with the bot's own wire models."""
-        for row in sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded"):
+        for row in sim_floor.select(SIM_DAY_START, SIM_NOW, "StartedOrEnded").wire():
             assert list(row) == ["agentId", "start", "duration", "state", "description"]
             AgentState.model_validate(row)
         for item in sim_floor.status():
@@ -58,8 +60,8 @@ class TestHistory:
         """Rows before t1 read the same at t2; only the row current at t1 gains a duration."""
         t1, t2 = SIM_NOW, SIM_NOW + timedelta(hours=3, minutes=17)
         floor = floor_at(t1)
-        early = floor.states(SIM_DAY_START, t1, "StartedOrEnded", now=t1)
-        late = floor.states(SIM_DAY_START, t1, "StartedOrEnded", now=t2)
+        early = floor.select(SIM_DAY_START, t1, "StartedOrEnded", now=t1).wire()
+        late = floor.select(SIM_DAY_START, t1, "StartedOrEnded", now=t2).wire()
         assert [(r["agentId"], r["start"]) for r in early] == [
             (r["agentId"], r["start"]) for r in late
         ]
@@ -77,23 +79,28 @@ class TestHistory:
         """A floor built at t2 (no shared cache) tells the same story about the morning."""
         t2 = SIM_NOW + timedelta(days=1)
         morning = SIM_NOW - timedelta(hours=2)
-        early = floor_at(SIM_NOW).states(SIM_DAY_START, morning)
-        late = floor_at(t2).states(SIM_DAY_START, morning)
+        early = floor_at(SIM_NOW).select(SIM_DAY_START, morning).wire()
+        late = floor_at(t2).select(SIM_DAY_START, morning).wire()
         assert late == early
 
     def test_rows_after_now_do_not_exist(self, sim_floor: Floor) -> None:
         """A window reaching into the future holds nothing that starts after now."""
-        rows = sim_floor.states(SIM_DAY_START, SIM_NOW + timedelta(hours=5), "StartedOrEnded")
+        rows = sim_floor.select(
+            SIM_DAY_START, SIM_NOW + timedelta(hours=5), "StartedOrEnded"
+        ).wire()
         assert rows
         assert all(at(r["start"]) <= SIM_NOW for r in rows)
         assert all(end_of(r) is None or end_of(r) <= SIM_NOW for r in rows)  # type: ignore[operator]
-        assert sim_floor.states(SIM_NOW + timedelta(seconds=1), SIM_NOW + timedelta(hours=1)) == []
+        assert (
+            sim_floor.select(SIM_NOW + timedelta(seconds=1), SIM_NOW + timedelta(hours=1)).wire()
+            == []
+        )
 
 
 class TestTimeline:
     def test_each_agent_has_exactly_one_current_row_containing_now(self, sim_floor: Floor) -> None:
         """The last row of every agent is its only current row, and it began by now."""
-        rows = sim_floor.states(SIM_NOW - timedelta(days=7), SIM_NOW, "StartedOrEnded")
+        rows = sim_floor.select(SIM_NOW - timedelta(days=7), SIM_NOW, "StartedOrEnded").wire()
         grouped = by_agent(rows)
         assert set(grouped) == {a.agent_id for a in sim_floor.agents}
         for agent_rows in grouped.values():
@@ -104,7 +111,7 @@ class TestTimeline:
     def test_rows_are_contiguous_and_do_not_overlap(self, sim_floor: Floor) -> None:
         """Each row ends where the agent's next row starts, over days and a DST change."""
         now = datetime(2026, 3, 31, 12, tzinfo=UTC)  # London moved to BST on 29 March
-        rows = sim_floor.states(datetime(2026, 3, 26, tzinfo=UTC), now, "Started", now=now)
+        rows = sim_floor.select(datetime(2026, 3, 26, tzinfo=UTC), now, "Started", now=now).wire()
         for agent_rows in by_agent(rows).values():
             for row, after in pairwise(agent_rows):
                 assert row["duration"] is not None
@@ -114,16 +121,16 @@ class TestTimeline:
 
     def test_rows_are_sorted_by_start_then_agent(self, sim_floor: Floor) -> None:
         """Wire order: start ascending, then agentId."""
-        rows = sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded")
+        rows = sim_floor.select(SIM_DAY_START, SIM_NOW, "StartedOrEnded").wire()
         keys = [(r["start"], r["agentId"]) for r in rows]
         assert keys == sorted(keys)
 
     def test_one_agent_alone(self, sim_floor: Floor) -> None:
         """agentId narrows to that agent's rows; an unknown id gives nothing."""
-        everyone = sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded")
-        alone = sim_floor.states(SIM_DAY_START, SIM_NOW, "StartedOrEnded", "1007")
+        everyone = sim_floor.select(SIM_DAY_START, SIM_NOW, "StartedOrEnded").wire()
+        alone = sim_floor.select(SIM_DAY_START, SIM_NOW, "StartedOrEnded", "1007").wire()
         assert alone == [r for r in everyone if r["agentId"] == "1007"]
-        assert sim_floor.states(SIM_DAY_START, SIM_NOW, "Started", "9999") == []
+        assert sim_floor.select(SIM_DAY_START, SIM_NOW, "Started", "9999").wire() == []
 
 
 class TestInclude:
@@ -139,33 +146,35 @@ class TestInclude:
         self, sim_floor: Floor, start: datetime, end: datetime
     ) -> None:
         """Started: start in [start, end). StartedOrEnded, Processed: or ended in it."""
-        everything = sim_floor.states(start - timedelta(days=3), SIM_NOW, "Started")
+        everything = sim_floor.select(start - timedelta(days=3), SIM_NOW, "Started").wire()
         started = [r for r in everything if start <= at(r["start"]) < end]
         ended = [r for r in everything if (e := end_of(r)) is not None and start <= e < end]
         either = sorted(
             {json.dumps(r, sort_keys=True): r for r in started + ended}.values(),
             key=lambda r: (r["start"], r["agentId"]),
         )
-        assert sim_floor.states(start, end, "Started") == started
-        assert sim_floor.states(start, end, "StartedOrEnded") == either
-        assert sim_floor.states(start, end, "Processed") == either
+        assert sim_floor.select(start, end, "Started").wire() == started
+        assert sim_floor.select(start, end, "StartedOrEnded").wire() == either
+        assert sim_floor.select(start, end, "Processed").wire() == either
         assert len(either) > len(started)
 
     def test_an_ongoing_row_has_not_ended(self, sim_floor: Floor) -> None:
         """A current row that began before the window is not selected by StartedOrEnded."""
         start = SIM_NOW - timedelta(seconds=30)
-        rows = sim_floor.states(start, SIM_NOW, "StartedOrEnded")
+        rows = sim_floor.select(start, SIM_NOW, "StartedOrEnded").wire()
         assert all(at(r["start"]) >= start for r in rows if r["duration"] is None)
 
     def test_unknown_include_is_refused(self, sim_floor: Floor) -> None:
         with pytest.raises(ValueError, match="include"):
-            sim_floor.states(SIM_DAY_START, SIM_NOW, "Everything")  # type: ignore[arg-type]
+            sim_floor.select(SIM_DAY_START, SIM_NOW, "Everything").wire()  # type: ignore[arg-type]
 
 
 class TestStatus:
     def test_status_agrees_with_the_current_rows(self, sim_floor: Floor) -> None:
         """Presence, interaction and workload follow from the agent's current WFM row."""
-        rows = by_agent(sim_floor.states(SIM_NOW - timedelta(days=7), SIM_NOW, "StartedOrEnded"))
+        rows = by_agent(
+            sim_floor.select(SIM_NOW - timedelta(days=7), SIM_NOW, "StartedOrEnded").wire()
+        )
         items = sim_floor.status()
         assert [i["agentId"] for i in items] == sorted(a.agent_id for a in sim_floor.agents)
         for item in items:
@@ -210,7 +219,9 @@ class TestStatus:
     def test_ready_outbound_is_ready_but_not_routable(self) -> None:
         """In ReadyRFO the presence is Ready (Outbound) with eligibleForRouting false."""
         floor = floor_at(SIM_NOW)
-        rfo = next(r for r in floor.states(SIM_DAY_START, SIM_NOW) if r["state"] == "ReadyRFO")
+        rfo = next(
+            r for r in floor.select(SIM_DAY_START, SIM_NOW).wire() if r["state"] == "ReadyRFO"
+        )
         moment = at(rfo["start"]) + timedelta(seconds=1)
         item = next(i for i in floor.status(moment) if i["agentId"] == rfo["agentId"])
         assert item["presence"] == {

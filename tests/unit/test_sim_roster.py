@@ -68,7 +68,7 @@ class TestAgentsAndTeams:
 
     def test_last_login(self, sim_floor: Floor) -> None:
         """The last login of a working agent is this morning's first row."""
-        rows = by_agent(sim_floor.states(SIM_DAY_START, SIM_NOW))
+        rows = by_agent(sim_floor.select(SIM_DAY_START, SIM_NOW).wire())
         agent_id, agent_rows = next(iter(sorted(rows.items())))
         assert sim_floor.last_login(agent_id) == at(agent_rows[0]["start"])
         assert sim_floor.last_login("nobody") is None
