@@ -10,8 +10,9 @@ import pytest
 
 from tests.fakes import Sleeps
 
-# The simulated contact center's fixtures (sim_clock, sim_floor, sim_server) for every test.
-pytest_plugins = ["tests.support.sim"]
+# Fixtures for every test: the simulated contact center's (sim_clock, sim_floor, sim_server,
+# ...) and the served Slack app's (app, clients, recorder, slack, names, log_filters).
+pytest_plugins = ["tests.support.sim", "tests.support.slack_app"]
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -28,7 +28,6 @@ from bot.slack.lazy import drain
 from bot.slack.logfilters import install_log_filters
 from bot.slack.register import build_bolt_app
 from bot.slack.serve import check_token, serve, serve_socket_mode
-from tests.support import slack_app as fx
 from tests.support.slack import FORM, Recorder, Signer, all_text, command_body
 from tests.support.slack_app import (
     APP_TOKEN,
@@ -40,10 +39,6 @@ from tests.support.slack_app import (
     aimed_at,
     simulated_slack_app,
 )
-
-# The shared fixtures, bound here so pytest finds them.
-app, clients, recorder, slack = fx.app, fx.clients, fx.recorder, fx.slack
-names, log_filters = fx.names, fx.log_filters
 
 # One event loop for the module's async tests, so the App (and its VCC client, and the
 # simulator's warmed-up floor) is built once.

@@ -20,13 +20,8 @@ from bot.format import escape
 from bot.handle import UNAVAILABLE
 from bot.query.results import Reply
 from bot.slack.register import REFRESH, RUN, SHARE
-from tests.support import slack_app as fx
 from tests.support.slack import USER_ID, Recorder, all_text, buttons
 from tests.support.slack_app import Clients, Names, Slack, aimed_at, no_traceback, start
-
-# The shared fixtures, bound here so pytest finds them.
-app, clients, recorder, slack = fx.app, fx.clients, fx.recorder, fx.slack
-names = fx.names
 
 # One event loop for the module's async tests, so the App (and its VCC client, and the
 # simulator's warmed-up floor) is built once.

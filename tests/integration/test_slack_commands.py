@@ -24,7 +24,6 @@ from bot.query.results import (
 )
 from bot.slack.listeners import unescape
 from bot.slack.register import RUN, SHARE
-from tests.support import slack_app as fx
 from tests.support.slack import Recorder, all_text, buttons
 from tests.support.slack_app import (
     BOT_TOKEN,
@@ -36,10 +35,6 @@ from tests.support.slack_app import (
     no_traceback,
     start,
 )
-
-# The shared fixtures, bound here so pytest finds them.
-app, clients, recorder, slack = fx.app, fx.clients, fx.recorder, fx.slack
-names, log_filters = fx.names, fx.log_filters
 
 # One event loop for the module's async tests, so the App (and its VCC client, and the
 # simulator's warmed-up floor) is built once.

@@ -11,12 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.slack.destinations import Destination, Message, ResponseUrl
-from tests.support import slack_app as fx
 from tests.support.slack import Recorder
 from tests.support.slack_app import Clients
-
-# The shared fixtures, bound here so pytest finds them.
-clients, recorder = fx.clients, fx.recorder
 
 shared_loop = pytest.mark.asyncio(loop_scope="module")
 

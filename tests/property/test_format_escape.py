@@ -12,16 +12,9 @@ from hypothesis import strategies as st
 from bot.format import BlockRenderer, TextRenderer
 from bot.format.mrkdwn import escape, inline
 from bot.query.results import Answer, Reply
-from tests.strategies import (
-    ZONE,
-    agent_nows,
-    answers,
-    assert_valid,
-    histories,
-    nasty_text,
-    team_summaries,
-    texts,
-)
+from tests.strategies import agent_nows, answers, histories, nasty_text, team_summaries
+from tests.support.answers import ZONE
+from tests.support.checks import assert_valid, texts
 
 # The only `<…>` we emit ourselves: date tokens, and the sharer's mention.
 OWN_TOKENS = re.compile(r"<!date\^\d+\^[^|<>]*\|[^<>]*>|<@[UW][A-Z0-9]{2,20}>")

@@ -15,19 +15,17 @@ from bot.format import ACTION_REFRESH, ACTION_SHARE, BlockRenderer
 from bot.query.flags import Flag, FlagKind
 from bot.query.results import ErrorAnswer, Freshness, HelpAnswer, LiveInteraction, Offer, Reply
 from bot.vcc.models import State
-from tests.strategies import (
+from tests.support.answers import (
     NOW,
     ZONE,
     agent_now,
-    all_text,
-    assert_valid,
     error,
     history,
     team_summary,
     teams_list,
-    texts,
     who_list,
 )
+from tests.support.checks import all_text, assert_valid, texts
 
 DATE_TOKEN = re.compile(r"<!date\^\d+\^\{[a-z_]+\}( \{[a-z_]+\})?\|[^<>]*>")
 LIVE = BlockRenderer(ZONE, simulated=False)

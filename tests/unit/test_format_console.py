@@ -12,7 +12,7 @@ from bot.format import TextRenderer
 from bot.query.flags import Flag, FlagKind
 from bot.query.results import ErrorAnswer, Freshness, HelpAnswer, LiveInteraction, Offer, Reply
 from bot.vcc.models import State
-from tests.strategies import (
+from tests.support.answers import (
     NOW,
     ZONE,
     agent_now,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -31,22 +30,6 @@ from tests.support.vcc import (
 )
 
 T0 = SCRIPTED_NOW
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
-
-
-@pytest.fixture
-def fake() -> FakeVcc:
-    return FakeVcc()
-
-
-@pytest.fixture
-async def client(fake: FakeVcc, clock: FrozenClock, sleeps: Sleeps) -> AsyncIterator[VccClient]:
-    async with scripted_client(fake, clock, sleep=sleeps) as vcc:
-        yield vcc
 
 
 class TestAuth:

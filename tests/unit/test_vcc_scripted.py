@@ -10,7 +10,6 @@ tests/integration/test_vcc_client.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -42,22 +41,6 @@ from tests.support.vcc import (
 )
 
 T0 = SCRIPTED_NOW
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
-
-
-@pytest.fixture
-def fake() -> FakeVcc:
-    return FakeVcc()
-
-
-@pytest.fixture
-async def client(fake: FakeVcc, clock: FrozenClock, sleeps: Sleeps) -> AsyncIterator[VccClient]:
-    async with scripted_client(fake, clock, sleep=sleeps) as vcc:
-        yield vcc
 
 
 class TestStatusMapping:
