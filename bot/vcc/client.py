@@ -85,7 +85,8 @@ class _MemberListing(Listing[GroupMember]):
 
 
 class VccClient:
-    """Reads the VCC Insights Stats and User Admin APIs; implements `StateSource`.
+    """Reads the VCC Insights Stats and User Admin APIs (`bot.query.source.VccSource` reads the
+    floor through it).
 
     Args:
         http: the one `httpx.AsyncClient` (timeouts and transport are configured there).
