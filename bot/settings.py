@@ -7,14 +7,16 @@ are `SecretStr`: they print as `**********`. `load_settings()` turns any problem
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 
@@ -37,6 +39,9 @@ class Settings(BaseSettings):
     vcc_client_id: str | None = Field(None, validation_alias="VCC_CLIENT_ID")
     vcc_client_secret: SecretStr | None = Field(None, validation_alias="VCC_CLIENT_SECRET")
     vcc_timeout: float = Field(10.0, gt=0, le=120, validation_alias="AGENTSTATE_VCC_TIMEOUT")
+    vcc_deadline: float = Field(30.0, gt=0, le=600, validation_alias="AGENTSTATE_VCC_DEADLINE")
+    vcc_max_pages: int = Field(200, ge=1, le=10_000, validation_alias="AGENTSTATE_VCC_MAX_PAGES")
+    vcc_max_mb: int = Field(64, ge=1, le=4096, validation_alias="AGENTSTATE_VCC_MAX_MB")
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
@@ -44,6 +49,14 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
     port: int = Field(3000, ge=1, le=65535, validation_alias="PORT")
+    allowed_teams: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="AGENTSTATE_ALLOWED_TEAMS"
+    )
+    answer_workers: int = Field(16, ge=1, le=256, validation_alias="AGENTSTATE_ANSWER_WORKERS")
+    answer_queue: int = Field(2000, ge=1, le=100_000, validation_alias="AGENTSTATE_ANSWER_QUEUE")
+    max_connections: int = Field(
+        1000, ge=10, le=100_000, validation_alias="AGENTSTATE_MAX_CONNECTIONS"
+    )
 
     # The bot's own
     timezone: str = Field("UTC", validation_alias="AGENTSTATE_TIMEZONE")
@@ -88,8 +101,25 @@ class Settings(BaseSettings):
     @field_validator("vcc_base_url", "vcc_token_url", "slack_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an https:// URL")
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
+        except ValueError:
+            raise ValueError("has a port out of range (1-65535)") from None
+        # Credentials and tokens travel on these: in the clear only to this machine.
+        if parts.scheme == "http" and not _loopback(parts.hostname):
+            raise ValueError("must be https:// (http:// only to this machine)")
+        return value
+
+    @field_validator("allowed_teams", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(t.strip() for t in value.split(",") if t.strip())
         return value
 
     @field_validator("vcc_base_url")
@@ -139,8 +169,21 @@ class Settings(BaseSettings):
         return timedelta(minutes=self.away_flag_minutes)
 
     @property
+    def vcc_max_bytes(self) -> int:
+        return self.vcc_max_mb * 1024 * 1024
+
+    @property
     def wrap_flag(self) -> timedelta:
         return timedelta(minutes=self.wrap_flag_minutes)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _Missing(ValueError):
