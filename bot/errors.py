@@ -13,7 +13,8 @@
         ├── VccRequestError    400 and other 4xx: VCC rejected what we asked
         ├── VccRateLimited     429 still after the bounded retries
         ├── VccUnavailable     5xx, timeouts, connection errors after retries
-        └── VccBadResponse     malformed JSON or a payload that is not the documented shape
+        ├── VccBadResponse     malformed JSON or a payload that is not the documented shape
+        └── VccTooLarge        one read passed a cap (pages or bytes); names the setting
 
 `handle()` turns every one of these into a friendly reply; nothing above it raises to Slack.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "VccError",
     "VccRateLimited",
     "VccRequestError",
+    "VccTooLarge",
     "VccUnavailable",
 ]
 
@@ -158,3 +160,17 @@ class VccUnavailable(VccError):
 
 class VccBadResponse(VccError):
     """VCC answered with something that is not the documented JSON."""
+
+
+class VccTooLarge(VccError):
+    """VCC's answer to one read passed a cap this bot sets itself.
+
+    `cap` is "pages" or "bytes"; `variable` and `value` name the setting that sets it as an
+    operator would write it (`AGENTSTATE_VCC_MAX_PAGES`, `200`).
+    """
+
+    def __init__(self, message: str, *, cap: str, variable: str, value: str) -> None:
+        super().__init__(message)
+        self.cap = cap
+        self.variable = variable
+        self.value = value

@@ -23,7 +23,15 @@ from bot.commands import (
     parse,
     tidy,
 )
-from bot.errors import Choice, Unmatched, UserError, VccAuthError, VccError, VccRequestError
+from bot.errors import (
+    Choice,
+    Unmatched,
+    UserError,
+    VccAuthError,
+    VccError,
+    VccRequestError,
+    VccTooLarge,
+)
 from bot.query.results import Answer, ErrorAnswer, HelpAnswer, Offer, Reply
 from bot.query.service import Query
 
@@ -102,6 +110,15 @@ def _rejected(exc: VccError) -> ErrorAnswer:
     return ErrorAnswer("VCC couldn't answer that request.", hint)
 
 
+def _too_large(exc: VccError) -> ErrorAnswer:
+    assert isinstance(exc, VccTooLarge)  # the table's row for it
+    log.warning("VCC answer over a cap: %s", exc)
+    return ErrorAnswer(
+        f"VCC's answer was larger than this bot reads at once ({exc.variable}={exc.value}).",
+        "Ask for a narrower window or one team, or an admin can raise that setting.",
+    )
+
+
 def _unavailable(exc: VccError) -> ErrorAnswer:
     log.warning("VCC unavailable: %s", exc)
     return ErrorAnswer(UNAVAILABLE)
@@ -110,6 +127,7 @@ def _unavailable(exc: VccError) -> ErrorAnswer:
 _FAILURES: tuple[tuple[type[VccError], Callable[[VccError], ErrorAnswer]], ...] = (
     (VccAuthError, _auth),
     (VccRequestError, _rejected),
+    (VccTooLarge, _too_large),
     (VccError, _unavailable),
 )
 

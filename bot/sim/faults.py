@@ -1,13 +1,15 @@
 """Faults scripted into the simulated VCC, so clients can be tested against a bad day.
 
 A fault fails the next `n` requests with a status (and `Retry-After` when asked), hangs
-before answering them normally, or answers 200 with a truncated body. Faults apply in the
-order queued, to requests other than for a token, or to requests whose path starts with a
-prefix.
+before answering them normally, answers 200 with a truncated body, trickles the normal answer's
+body a byte at a time, or answers with the normal page's items repeated (a huge page). Faults
+apply in the order queued, to requests other than for a token, or to requests whose path starts
+with a prefix.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -26,15 +28,22 @@ _STATUSES: Final = frozenset(s.value for s in HTTPStatus)
 class Fault:
     """One scripted fault, used up after `remaining` requests.
 
-    `status` and `retry_after` are for "fail", `seconds` for "hang".
+    `status` and `retry_after` are for "fail", `seconds` for "hang" (the wait) and "trickle"
+    (between bytes), `copies` for "huge".
     """
 
-    kind: Literal["fail", "hang", "malformed"]
+    kind: Literal["fail", "hang", "malformed", "trickle", "huge"]
     remaining: int
     path_prefix: str | None
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
+    copies: int = 1
+
+    @property
+    def replaces(self) -> bool:
+        """Whether this fault answers instead of the endpoint ("fail", "malformed")."""
+        return self.kind in ("fail", "malformed")
 
     def matches(self, path: str) -> bool:
         """Whether a request for `path` takes this fault."""
@@ -51,6 +60,34 @@ class Fault:
         if self.retry_after is not None:
             response.headers["Retry-After"] = self.retry_after
         return response
+
+    def reshape(self, response: Response) -> Response:
+        """The endpoint's own answer as a "trickle" or "huge" fault sends it; others keep it."""
+        if self.kind == "trickle":
+            response.pace = self.seconds
+        elif self.kind == "huge":
+            return _repeat_items(response, self.copies)
+        return response
+
+
+def _repeat_items(response: Response, copies: int) -> Response:
+    """A list answer with its `items` repeated `copies` times (`meta` as it was).
+
+    Built from bytes, not by encoding the big list: the simulator shares the process (and the
+    GIL) with the client under test, so it must not hold the interpreter for long either.
+    """
+    try:
+        payload = json.loads(response.body)
+    except ValueError:  # not a JSON answer: nothing to repeat
+        return response
+    items = payload.get("items") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not items:
+        return response
+    one = json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")[1:-1]
+    shell = json.dumps({**payload, "items": []}, ensure_ascii=False, separators=(",", ":"))
+    head, tail = shell.encode("utf-8").split(b'"items":[]', 1)
+    body = head + b'"items":[' + b",".join([one] * copies) + b"]" + tail
+    return Response(response.status, body, response.headers)
 
 
 class Faults:

@@ -17,11 +17,15 @@ _NOT_FOUND: Final = {"message": "Not Found"}
 
 @dataclass
 class Response:
-    """One answer; the server adds `Content-Length` when it sends it."""
+    """One answer; the server adds `Content-Length` when it sends it.
+
+    `pace` > 0 sends the body one byte at a time, that many seconds apart (a trickling VCC).
+    """
 
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    pace: float = 0.0
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

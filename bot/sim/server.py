@@ -2,9 +2,10 @@
 
 It serves the token endpoint, the Stats endpoints the bot reads (`/stats/wfm/agent-states`,
 `/stats/agent-status`) and the User Admin endpoints for names and teams, validating requests
-as shared/vcc/API.md describes. Faults (5xx, 429, hangs, malformed bodies, expired tokens) can
-be scripted, and every request is recorded, so clients can be tested against it. This module
-is the plumbing: serving, dispatching, recording; `auth`, `endpoints` and `faults` answer.
+as shared/vcc/API.md describes. Faults (5xx, 429, hangs, malformed bodies, trickled bodies,
+huge pages, expired tokens) can be scripted, and every request is recorded, so clients can be
+tested against it. This module is the plumbing: serving, dispatching, recording; `auth`,
+`endpoints` and `faults` answer.
 
 It runs `http.server` in daemon threads: no event loop of its own, so sync code, async tests
 and the console can all use it.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -184,6 +185,19 @@ class SimServer:
         """Answer the next `n` requests 200 with a truncated, non-JSON body."""
         self._faults.add(Fault("malformed", n, path_prefix))
 
+    def trickle_next(
+        self, n: int = 1, seconds_per_byte: float = 0.05, *, path_prefix: str | None = None
+    ) -> None:
+        """Answer the next `n` requests normally, but send each body one byte at a time,
+        `seconds_per_byte` apart (a VCC too slow for any per-read timeout to notice)."""
+        self._faults.add(Fault("trickle", n, path_prefix, seconds=seconds_per_byte))
+
+    def huge_next(self, n: int = 1, copies: int = 100, *, path_prefix: str | None = None) -> None:
+        """Answer the next `n` list requests with the page's `items` repeated `copies` times."""
+        if copies < 1:
+            raise ValueError("copies must be at least 1")
+        self._faults.add(Fault("huge", n, path_prefix, copies=copies))
+
     def expire_tokens(self) -> None:
         """Make every token issued so far invalid (their next use gets 401 invalid_token)."""
         self._tokens.expire()
@@ -198,6 +212,17 @@ class SimServer:
 
     # -- answering ---------------------------------------------------------------------------
 
+    def _with_faults(self, path: str, answer: Callable[[], Response]) -> Response:
+        """`answer()`, unless a fault for `path` answers instead, delays it or reshapes it.
+        Raises `_Abort` when stopping."""
+        fault = self._faults.take(path)
+        if fault is not None and fault.replaces:
+            return fault.answer()
+        if fault is not None and fault.kind == "hang" and self._stopping.wait(fault.seconds):
+            raise _Abort
+        response = answer()
+        return fault.reshape(response) if fault is not None else response
+
     def _respond(
         self,
         method: str,
@@ -206,12 +231,7 @@ class SimServer:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Response:
-        """The answer to one request (header names lower-case). Raises `_Abort` when stopping."""
-        fault = self._faults.take(path)
-        if fault is not None and fault.kind != "hang":
-            return fault.answer()
-        if fault is not None and self._stopping.wait(fault.seconds):
-            raise _Abort
+        """What the endpoint itself answers to one request (header names lower-case)."""
         if path.lower() == TOKEN_PATH.lower():
             return self._tokens.issue(body, headers) if method == "POST" else not_allowed("POST")
         route = find_route(path)
@@ -295,7 +315,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         sim = self.server.sim
         try:
-            response = sim._respond(self.command, url.path, query, headers, body)
+            response = sim._with_faults(
+                url.path, lambda: sim._respond(self.command, url.path, query, headers, body)
+            )
         except _Abort:
             self.close_connection = True
             return
@@ -307,4 +329,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if send_body:
+            self._send_body(response)
+
+    def _send_body(self, response: Response) -> None:
+        if response.pace <= 0:
             self.wfile.write(response.body)
+            return
+        stopping = self.server.sim._stopping
+        for at in range(len(response.body)):
+            self.wfile.write(response.body[at : at + 1])  # unbuffered: each byte leaves now
+            if stopping.wait(response.pace):
+                self.close_connection = True
+                return

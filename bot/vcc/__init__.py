@@ -1,4 +1,6 @@
-"""VCC access: wire models, OAuth client-credentials auth, retry policy and the async client."""
+"""VCC access: wire models, OAuth client-credentials auth, retry policy and the async client
+(with its per-read caps in `limits`, shared reads and backoff in `flight`, one GET in
+`exchange`)."""
 
 from __future__ import annotations
 

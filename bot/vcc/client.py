@@ -1,30 +1,36 @@
 """The async VCC client: one method per endpoint, built once by `build_vcc_client`.
 
 Everything VCC-shaped stops here: callers get `bot.vcc.models` values or a `bot.errors.VccError`
-subclass. Statuses are mapped in `bot.vcc.decode`, list walking lives in `bot.vcc.paging`; this
-module sends one request at a time, retries it by the `RetryPolicy` and sleeps only through the
-injected `sleep`.
+subclass. Statuses are mapped in `bot.vcc.decode`, list walking lives in `bot.vcc.paging`.
+
+Each method is one read: it ends by its deadline and takes in at most its caps
+(`bot.vcc.limits`). A GET identical to one in flight waits for that one (`bot.vcc.flight`), a
+429 holds back every caller together, other failures are retried by the `RetryPolicy`, and
+sleeping is only ever through the injected `sleep`. A semaphore sized to the connection pool
+lets requests queue for a connection without ever meeting httpx's pool timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr
 
 from bot.clock import Clock
-from bot.errors import VccBadResponse, VccRateLimited, VccUnavailable
+from bot.errors import VccRateLimited, VccUnavailable
 from bot.vcc.auth import ClientCredentialsAuth
-from bot.vcc.decode import decode
+from bot.vcc.exchange import Api, parse, send_get
+from bot.vcc.flight import Backoff, Flights
+from bot.vcc.limits import Budget, Caps
 from bot.vcc.models import (
     AgentState,
     AgentStatus,
@@ -40,6 +46,7 @@ from bot.vcc.paging import GetPage, Listing, Paging
 from bot.vcc.retry import RetryPolicy
 
 __all__ = [
+    "POOL_SIZE",
     "STATS_ACCEPT",
     "USERADMIN_ACCEPT",
     "Sleep",
@@ -59,17 +66,21 @@ Sleep = Callable[[float], Awaitable[None]]
 
 _DEFAULT_POLICY = RetryPolicy()
 
+# Connections to VCC at once. Its fair-use budget is low (API.md §10); more would only queue
+# there instead of here.
+POOL_SIZE = 20
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ResultT = TypeVar("ResultT")
 
 
-@dataclass(frozen=True)
-class _Api:
-    """One VCC API as the client talks to it: base URL, Accept header, auth (one per scope)."""
+class _Shared:
+    """What a client and its `with_policy` views share: pool slots, GETs in flight, backoff."""
 
-    name: str
-    base_url: str
-    accept: str
-    auth: httpx.Auth
+    def __init__(self, clock: Clock, sleep: Sleep, connections: int) -> None:
+        self.slots = asyncio.Semaphore(connections)
+        self.flights: Flights[tuple[Any, int]] = Flights()
+        self.backoff = Backoff(clock, sleep)
 
 
 class _UserListing(Listing[User]):
@@ -97,6 +108,8 @@ class VccClient:
         sleep: how to wait between retries; tests inject a recorder.
         policy: when and how often to retry.
         paging: page limit and window limit (default `Paging()`: 1000 rows, 31 days).
+        caps: deadline, pages and bytes per read (default `Caps()`: 30 s, 200 pages, 64 MiB).
+        connections: requests in flight at once; match the `http` pool's `max_connections`.
 
     Every method raises a `bot.errors.VccError` subclass on failure.
     """
@@ -113,12 +126,16 @@ class VccClient:
         sleep: Sleep = asyncio.sleep,
         policy: RetryPolicy = _DEFAULT_POLICY,
         paging: Paging | None = None,
+        caps: Caps | None = None,
+        connections: int = POOL_SIZE,
     ) -> None:
         self._paging = paging if paging is not None else Paging()
+        self._caps = caps if caps is not None else Caps()
+        self._shared = _Shared(clock, sleep, connections)
         self._http = http
         self._owns_http = True
-        self._stats = _Api("stats", stats_url.rstrip("/"), STATS_ACCEPT, stats_auth)
-        self._useradmin = _Api("useradmin", useradmin_url.rstrip("/"), USERADMIN_ACCEPT, users_auth)
+        self._stats = Api("stats", stats_url.rstrip("/"), STATS_ACCEPT, stats_auth)
+        self._useradmin = Api("useradmin", useradmin_url.rstrip("/"), USERADMIN_ACCEPT, users_auth)
         self._clock = clock
         self._sleep = sleep
         self._policy = policy
@@ -130,11 +147,11 @@ class VccClient:
         )
 
     def with_policy(self, policy: RetryPolicy) -> VccClient:
-        """This client with another retry policy, sharing its tokens, pool and paging.
+        """This client with another retry policy, sharing its tokens, pool, paging and caps.
 
-        The view holds the same `httpx.AsyncClient` (one connection pool) and the same auth
-        flows (one token cache per scope). Closing the view leaves the pool open: only the
-        client that built it closes it.
+        The view holds the same `httpx.AsyncClient` (one connection pool), the same auth
+        flows (one token cache per scope), the same GETs in flight and the same 429 backoff.
+        Closing the view leaves the pool open: only the client that built it closes it.
         """
         # A shallow copy shares every collaborator by reference; only these two differ.
         view = copy.copy(self)
@@ -179,7 +196,8 @@ class VccClient:
         if agent_id is not None:
             params["agentId"] = agent_id
         get = self._getter(self._stats, path, Page[AgentState])
-        return await self._paging.state_rows(path, get, start, end, params)
+        read = self._paging.state_rows(path, get, start, end, params)
+        return await self._bounded(self._stats, path, read)
 
     async def agent_status(self) -> StatusSnapshot:
         """Every agent's current status (`GET /stats/agent-status`), one per agent, by agentId.
@@ -188,7 +206,7 @@ class VccClient:
         """
         path = "/agent-status"
         get = self._getter(self._stats, path, Page[AgentStatus])
-        items, up_to = await self._paging.stats(path, get, {})
+        items, up_to = await self._bounded(self._stats, path, self._paging.stats(path, get, {}))
         latest = {item.agent_id: item for item in items}
         ordered = tuple(latest[key] for key in sorted(latest))
         return StatusSnapshot(items=ordered, as_of=up_to)
@@ -198,77 +216,111 @@ class VccClient:
     async def users(self, include: UserInclude = "Active") -> list[User]:
         """Users (`GET /useradmin/users`), in VCC's order, one per userId."""
         get = self._getter(self._useradmin, "/users", _UserListing)
-        users = await self._paging.listing("/users", get, {"include": include})
+        read = self._paging.listing("/users", get, {"include": include})
+        users = await self._bounded(self._useradmin, "/users", read)
         return list({user.user_id: user for user in users}.values())
 
     async def groups(self) -> list[Group]:
         """Groups (teams) (`GET /useradmin/groups`), in VCC's order, one per groupId."""
         get = self._getter(self._useradmin, "/groups", _GroupListing)
-        groups = await self._paging.listing("/groups", get, {})
+        groups = await self._bounded(
+            self._useradmin, "/groups", self._paging.listing("/groups", get, {})
+        )
         return list({group.group_id: group for group in groups}.values())
 
     async def group_members(self, group_id: str) -> list[GroupMember]:
         """Members of one group (`GET /useradmin/groups/{groupId}/users`), one per userId."""
         path = f"/groups/{quote(group_id, safe='')}/users"
         get = self._getter(self._useradmin, path, _MemberListing)
-        members = await self._paging.listing("/groups/{groupId}/users", get, {})
+        read = self._paging.listing("/groups/{groupId}/users", get, {})
+        members = await self._bounded(self._useradmin, path, read)
         return list({member.user_id: member for member in members}.values())
 
-    # -- one request, retried --------------------------------------------------------------
+    # -- one read, bounded --------------------------------------------------------------
 
-    def _getter(self, api: _Api, path: str, model: type[ModelT]) -> GetPage[ModelT]:
-        """`get(params)` for paging: one page of `path`, retried and decoded as `model`."""
+    async def _bounded(self, api: Api, path: str, read: Awaitable[ResultT]) -> ResultT:
+        """`read`, ended by the deadline: then VccUnavailable, its requests cancelled."""
+        deadline = self._caps.deadline
+        scope = asyncio.timeout(deadline)
+        try:
+            async with scope:
+                return await read
+        except TimeoutError as exc:
+            if not scope.expired():
+                raise
+            log.warning("VCC %s GET %s passed the %g s deadline", api.name, path, deadline)
+            raise VccUnavailable(
+                f"VCC {api.name} GET {path} did not finish within {deadline:g} s"
+            ) from exc
+
+    def _getter(self, api: Api, path: str, model: type[ModelT]) -> GetPage[ModelT]:
+        """`get(params)` for paging: one page of `path`, decoded as `model`, counted against
+        one read's caps (a getter is made per read)."""
+        budget = Budget(self._caps, f"{api.name} GET {path}")
 
         async def get(params: Mapping[str, str]) -> ModelT:
-            return await self._get(api, path, params, model)
+            budget.take_page()
+            page, size = await self._get(api, path, params, model)
+            budget.take_bytes(size)
+            return page
 
         return get
 
-    async def _get(
-        self, api: _Api, path: str, params: Mapping[str, str], model: type[ModelT]
-    ) -> ModelT:
-        """GET one resource and parse it, retrying 429, 5xx and transport failures."""
-        url = api.base_url + path
-        attempts = self._policy.max_attempts
-        for attempt in range(1, attempts + 1):
-            response: httpx.Response | None = None
-            try:
-                response = await self._send(api, url, params)
-                return decode(response, model, f"{api.name} GET {path}")
-            except (VccRateLimited, VccUnavailable) as exc:
-                if attempt >= attempts:
-                    log.warning(
-                        "VCC %s GET %s failed after %d attempts: %s", api.name, path, attempt, exc
-                    )
-                    raise
-                retry_after = response.headers.get("Retry-After") if response else None
-                delay = self._policy.delay(attempt, retry_after=retry_after, now=self._clock.now())
-                log.info(
-                    "VCC %s GET %s failed (attempt %d/%d): %s; retrying in %.2f s",
-                    api.name,
-                    path,
-                    attempt,
-                    attempts,
-                    exc,
-                    delay,
-                )
-                await self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+    # -- one GET, shared and retried ---------------------------------------------------------
 
-    async def _send(self, api: _Api, url: str, params: Mapping[str, str]) -> httpx.Response:
-        """One GET through the auth flow; transport failures become VccUnavailable."""
+    async def _get(
+        self, api: Api, path: str, params: Mapping[str, str], model: type[ModelT]
+    ) -> tuple[ModelT, int]:
+        """GET one resource: the page and its body's size. Identical GETs in flight share one."""
+        key: Hashable = (api.name, path, tuple(sorted(params.items())), model, self._policy)
+        page, size = await self._shared.flights.run(
+            key, lambda: self._fetch(api, path, params, model)
+        )
+        assert isinstance(page, model)  # the key holds the model
+        return page, size
+
+    async def _fetch(
+        self, api: Api, path: str, params: Mapping[str, str], model: type[ModelT]
+    ) -> tuple[ModelT, int]:
+        """GET and parse one resource, retrying 429, 5xx and transport failures."""
+        what = f"{api.name} GET {path}"
+        backoff = self._shared.backoff
+        turn = backoff.turn()
+        attempts = self._policy.max_attempts
         try:
-            return await self._http.get(
-                url, params=dict(params), headers={"Accept": api.accept}, auth=api.auth
-            )
-        except httpx.TimeoutException as exc:
-            raise VccUnavailable(f"VCC {api.name} timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise VccUnavailable(
-                f"VCC {api.name} could not be reached ({type(exc).__name__})"
-            ) from exc
-        except httpx.RequestError as exc:  # e.g. undecodable content encoding
-            raise VccBadResponse(f"VCC {api.name} answered unreadably: {exc}") from exc
+            for attempt in range(1, attempts + 1):
+                await turn.ready()
+                response: httpx.Response | None = None
+                try:
+                    response = await send_get(
+                        self._http, self._shared.slots, api, path, params, self._caps
+                    )
+                    if response.status_code != 429:
+                        backoff.open()
+                    return await parse(response, model, what), len(response.content)
+                except (VccRateLimited, VccUnavailable) as exc:
+                    retry_after = response.headers.get("Retry-After") if response else None
+                    delay = self._policy.delay(
+                        attempt, retry_after=retry_after, now=self._clock.now()
+                    )
+                    if isinstance(exc, VccRateLimited):
+                        backoff.close(delay)  # every caller waits it out; see Turn.ready
+                    if attempt >= attempts:
+                        log.warning("VCC %s failed after %d attempts: %s", what, attempt, exc)
+                        raise
+                    log.info(
+                        "VCC %s failed (attempt %d/%d): %s; retrying in %.2f s",
+                        what,
+                        attempt,
+                        attempts,
+                        exc,
+                        delay,
+                    )
+                    if not isinstance(exc, VccRateLimited):
+                        await self._sleep(delay)
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            turn.release()
 
 
 def build_vcc_client(
@@ -284,6 +336,10 @@ def build_vcc_client(
     policy: RetryPolicy = _DEFAULT_POLICY,
     page_limit: int = 1000,
     window_limit: timedelta = timedelta(days=31),
+    deadline: float = Caps.deadline,
+    max_pages: int = Caps.max_pages,
+    max_bytes: int = Caps.max_bytes,
+    connections: int = POOL_SIZE,
 ) -> VccClient:
     """A VccClient on one `httpx.AsyncClient`, with one token cache per scope.
 
@@ -296,32 +352,34 @@ def build_vcc_client(
         sleep: how to wait between retries; tests inject a recorder.
         page_limit: the `limit` sent on every list request (halved if VCC rejects it).
         window_limit: longest `start`-`end` span per Stats request; longer windows are split.
+        deadline, max_pages, max_bytes: per read (all its pages and retries), see `Caps`.
+        connections: the connection pool's size, and how many requests are in flight at once
+            (a `transport` of your own keeps its own pool: give it at least this many).
     """
-    paging = Paging(page_limit=page_limit, window_limit=window_limit)  # validates before we open
+    # Both validate before anything is opened.
+    paging = Paging(page_limit=page_limit, window_limit=window_limit)
+    caps = Caps(deadline=deadline, max_pages=max_pages, max_bytes=max_bytes)
+    auth = functools.partial(  # one token flow (and cache) per scope
+        ClientCredentialsAuth, token_url=token_url, client_id=client_id, clock=clock
+    )
     root = base_url.rstrip("/")
     http = httpx.AsyncClient(
         timeout=timeout,
         transport=transport,
         headers={"User-Agent": "agentstate/0.1"},
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
     )
-
-    def auth(scope: str) -> ClientCredentialsAuth:
-        return ClientCredentialsAuth(
-            token_url=token_url,
-            client_id=client_id,
-            client_secret=client_secret,
-            scope=scope,
-            clock=clock,
-        )
 
     return VccClient(
         http,
         stats_url=f"{root}/stats",
         useradmin_url=f"{root}/useradmin",
-        stats_auth=auth("stats"),
-        users_auth=auth("users:read"),
+        stats_auth=auth(client_secret=client_secret, scope="stats"),
+        users_auth=auth(client_secret=client_secret, scope="users:read"),
         clock=clock,
         sleep=sleep,
         policy=policy,
         paging=paging,
+        caps=caps,
+        connections=connections,
     )

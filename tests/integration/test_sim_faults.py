@@ -119,3 +119,43 @@ class TestFaults:
     def test_n_must_be_positive(self, sim_server: SimServer) -> None:
         with pytest.raises(ValueError, match="at least 1"):
             sim_server.fail_next(0)
+
+
+class TestSlowAndBig:
+    def test_trickle_sends_the_body_a_byte_at_a_time(
+        self, sim_server: SimServer, sim_http: httpx.Client, stats_headers: dict[str, str]
+    ) -> None:
+        """Headers come at once; the body's bytes come `seconds_per_byte` apart."""
+        sim_server.trickle_next(1, seconds_per_byte=0.02)
+        began = time.monotonic()
+        with sim_http.stream("GET", STATUS, headers=stats_headers) as response:
+            assert response.status_code == 200
+            first: list[bytes] = []
+            for chunk in response.iter_raw(1):
+                first.append(chunk)
+                if len(b"".join(first)) >= 5:
+                    break
+        assert b"".join(first).startswith(b'{"met')
+        assert time.monotonic() - began >= 0.08
+        assert sim_http.get(STATUS, headers=stats_headers).json()["meta"]["totalCount"] == 60
+
+    def test_huge_repeats_the_page_items(
+        self, sim_server: SimServer, sim_http: httpx.Client, stats_headers: dict[str, str]
+    ) -> None:
+        """A huge page is the normal page with its items repeated; the next page is normal."""
+        normal = sim_http.get(STATUS, headers=stats_headers).json()
+        sim_server.huge_next(1, copies=3)
+        huge = sim_http.get(STATUS, headers=stats_headers).json()
+        assert huge["items"] == normal["items"] * 3
+        assert {k: v for k, v in huge.items() if k != "items"} == {
+            k: v for k, v in normal.items() if k != "items"
+        }
+        assert sim_http.get(STATUS, headers=stats_headers).json() == normal
+
+    def test_huge_leaves_answers_without_items_alone(
+        self, sim_server: SimServer, sim_http: httpx.Client, users_headers: dict[str, str]
+    ) -> None:
+        """A User Admin list (no `items`) passes through unchanged."""
+        normal = sim_http.get("/useradmin/groups", headers=users_headers).content
+        sim_server.huge_next(1, copies=3)
+        assert sim_http.get("/useradmin/groups", headers=users_headers).content == normal

@@ -79,11 +79,18 @@ class TestTokens:
     async def test_twenty_concurrent_calls_cause_one_token_request(
         self, vcc: VccClient, sim: SimServer
     ) -> None:
-        """asyncio.gather of 20 reads on a cold client: exactly one token POST, 20 reads."""
-        results = await asyncio.gather(*(vcc.agent_status() for _ in range(20)))
+        """asyncio.gather of 20 different reads on a cold client: exactly one token POST, 20
+        reads (different, so none shares another's GET)."""
+        agents = [a.agent_id for a in sim.floor.agents[:20]]
+        end = sim.clock.now()
+        start = end - timedelta(hours=1)
+        reads = (vcc.agent_states(start, end, agent_id=agent) for agent in agents)
+        results = await asyncio.gather(*reads)
         assert len(token_posts(sim)) == 1
-        assert len(calls(sim, "/stats/agent-status")) == 20
-        assert all(len(r.items) == len(results[0].items) for r in results)
+        assert len(calls(sim, "/stats/wfm/agent-states")) == 20
+        assert [
+            {row.agent_id for row in r.rows} <= {a} for r, a in zip(results, agents, strict=True)
+        ] == [True] * 20
 
     async def test_token_request_and_bearer_header(self, vcc: VccClient, sim: SimServer) -> None:
         """The token POST is form-encoded; reads carry `Bearer <token>` and the v3 Accept."""

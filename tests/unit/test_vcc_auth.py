@@ -52,11 +52,15 @@ class TestAuth:
     async def test_concurrent_requests_share_one_token_request(
         self, client: VccClient, fake: FakeVcc
     ) -> None:
-        """Twenty concurrent reads cause exactly one token request."""
-        fake.routes["/stats/agent-status"] = status_route()
-        await asyncio.gather(*(client.agent_status() for _ in range(20)))
+        """Twenty concurrent reads (different ones, so none shares another's GET) cause
+        exactly one token request."""
+        path = "/stats/wfm/agent-states"
+        fake.routes[path] = status_route()
+        start = T0 - timedelta(hours=1)
+        agents = [str(1001 + n) for n in range(20)]
+        await asyncio.gather(*(client.agent_states(start, T0, agent_id=a) for a in agents))
         assert len(fake.token_posts()) == 1
-        assert len(fake.api_requests("/stats/agent-status")) == 20
+        assert len(fake.api_requests(path)) == 20
 
     async def test_one_token_per_scope(self, client: VccClient, fake: FakeVcc) -> None:
         """Stats and User Admin use separate tokens, fetched for their own scopes."""

@@ -1,0 +1,141 @@
+"""Shared reads and the shared 429 backoff (`bot.vcc.flight`), on the event loop alone."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.vcc.flight import Backoff, Flights
+from tests.fakes import Sleeps
+
+T0 = datetime(2026, 3, 11, 11, 30, tzinfo=UTC)
+
+
+class TestFlights:
+    async def test_callers_in_flight_together_share_one_call(self) -> None:
+        """Five callers with one key while it runs: one call, five equal results."""
+        calls = 0
+        release = asyncio.Event()
+
+        async def call() -> int:
+            nonlocal calls
+            calls += 1
+            await release.wait()
+            return 42
+
+        flights: Flights[int] = Flights()
+        waiting = [asyncio.create_task(flights.run("k", call)) for _ in range(5)]
+        await asyncio.sleep(0)
+        release.set()
+        assert await asyncio.gather(*waiting) == [42] * 5
+        assert calls == 1
+        assert len(flights) == 0
+
+    async def test_a_finished_call_is_not_reused(self) -> None:
+        """A caller after the call finished starts a new one."""
+        calls = 0
+
+        async def call() -> int:
+            nonlocal calls
+            calls += 1
+            return calls
+
+        flights: Flights[int] = Flights()
+        assert await flights.run("k", call) == 1
+        assert await flights.run("k", call) == 2
+
+    async def test_every_caller_gets_the_error(self) -> None:
+        async def call() -> int:
+            await asyncio.sleep(0)
+            raise ValueError("no")
+
+        flights: Flights[int] = Flights()
+        results = await asyncio.gather(
+            *(flights.run("k", call) for _ in range(3)), return_exceptions=True
+        )
+        assert [type(r) for r in results] == [ValueError] * 3
+
+    async def test_the_last_caller_leaving_cancels_the_call(self) -> None:
+        """One caller cancelled leaves the call to the other; both cancelled cancel it."""
+        started = asyncio.Event()
+        cancelled = asyncio.Event()
+
+        async def call() -> int:
+            started.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            return 0
+
+        flights: Flights[int] = Flights()
+        first = asyncio.create_task(flights.run("k", call))
+        second = asyncio.create_task(flights.run("k", call))
+        await started.wait()
+        first.cancel()
+        await asyncio.sleep(0)
+        assert not cancelled.is_set()
+        second.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        await asyncio.wait_for(cancelled.wait(), 1)
+        assert len(flights) == 0
+
+
+class TestBackoff:
+    async def test_open_lets_everyone_go_without_waiting(self) -> None:
+        sleeps = Sleeps()
+        backoff = Backoff(FrozenClock(T0), sleeps)
+        turn = backoff.turn()
+        await turn.ready()
+        turn.release()
+        assert sleeps.delays == []
+
+    async def test_closed_one_probe_waits_it_out_the_others_wait_for_it(self) -> None:
+        """After a 429, the first request waits the backoff and goes alone; the rest go
+        when its answer opens the backoff, without waiting themselves."""
+        sleeps = Sleeps()
+        backoff = Backoff(FrozenClock(T0), sleeps)
+        backoff.close(2.0)
+        probe, other = backoff.turn(), backoff.turn()
+        await probe.ready()
+        assert sleeps.delays == [2.0]
+        waiting = asyncio.create_task(other.ready())
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        backoff.open()
+        probe.release()
+        await asyncio.wait_for(waiting, 1)
+        other.release()
+        assert sleeps.delays == [2.0]
+
+    async def test_the_probe_keeps_its_place_across_its_retries(self) -> None:
+        """A probe answered 429 again waits again, ahead of everyone waiting for it."""
+        sleeps = Sleeps()
+        backoff = Backoff(FrozenClock(T0), sleeps)
+        backoff.close(1.0)
+        probe, other = backoff.turn(), backoff.turn()
+        await probe.ready()
+        waiting = asyncio.create_task(other.ready())
+        backoff.close(1.0)
+        await probe.ready()
+        assert sleeps.delays == [1.0, 1.0]
+        assert not waiting.done()
+        probe.release()  # the probe's read gave up; the next waiter becomes the probe
+        await asyncio.wait_for(waiting, 1)
+        other.release()
+        assert sleeps.delays == [1.0, 1.0, 1.0]
+
+    async def test_a_longer_wait_is_kept(self) -> None:
+        sleeps = Sleeps()
+        backoff = Backoff(FrozenClock(T0), sleeps)
+        backoff.close(5.0)
+        backoff.close(1.0)
+        turn = backoff.turn()
+        await turn.ready()
+        turn.release()
+        assert sleeps.delays == [5.0]
