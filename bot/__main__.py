@@ -23,15 +23,30 @@ __all__ = ["main"]
 log = logging.getLogger("bot")
 
 
+def _stop_on_sigterm(serving: asyncio.Future[None]) -> None:
+    """SIGTERM (docker stop, a deploy) cancels `serving` as Ctrl-C does, so the answers already
+    acked are still finished first; a second SIGTERM cuts that short, and the log says so."""
+    received = 0
+
+    def on_sigterm() -> None:
+        nonlocal received
+        received += 1
+        if received == 1:
+            log.info("SIGTERM: stopping after the answers already acked (again: stop now)")
+        else:
+            log.warning("SIGTERM again: stopping now, without waiting for the answers")
+        serving.cancel()
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_sigterm)
+
+
 async def _serve_slack(app: App) -> int:
     from bot.slack.serve import serve
 
     if app.simulated:
         log.warning("No VCC credentials: Slack is answering from the SIMULATED contact center")
-    # SIGTERM (docker stop, a deploy) cancels serving like Ctrl-C does, so answers already
-    # acknowledged are still delivered before the process ends.
     serving = asyncio.ensure_future(serve(app))
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, serving.cancel)
+    _stop_on_sigterm(serving)
     try:
         await serving
     except asyncio.CancelledError:

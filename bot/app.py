@@ -25,6 +25,7 @@ from pydantic import SecretStr
 
 from bot.clock import Clock
 from bot.directory import Directory, DirectoryCache, load_directory_file, load_directory_vcc
+from bot.errors import ConfigError
 from bot.format import BlockRenderer, TextRenderer
 from bot.query.flags import Thresholds
 from bot.query.service import Policy, Query
@@ -80,15 +81,23 @@ class App:
         """Run `front_door` with every service beside it; when it returns, stop them.
 
         A service that fails takes the front door down with it (the TaskGroup cancels it)
-        rather than leaving the bot answering from a floor nobody keeps up to date.
+        rather than leaving the bot answering from a floor nobody keeps up to date. A bad
+        setting found on the way (PORT taken, a refused token) comes out as the ConfigError
+        itself, not in the TaskGroup's ExceptionGroup, so `__main__` prints one line.
         """
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(s.run(), name=s.name) for s in self.services]
-            try:
-                return await front_door()
-            finally:
-                for task in tasks:
-                    task.cancel()
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(s.run(), name=s.name) for s in self.services]
+                try:
+                    return await front_door()
+                finally:
+                    for task in tasks:
+                        task.cancel()
+        except BaseExceptionGroup as failed:
+            bad = [e for e in failed.exceptions if isinstance(e, ConfigError)]
+            if bad:
+                raise bad[0] from None
+            raise
 
 
 def _policy(settings: Settings) -> Policy:
@@ -173,6 +182,9 @@ async def _start_vcc(
         policy=INTERACTIVE_RETRIES,
         sleep=sleep,
         transport=transport,
+        deadline=settings.vcc_deadline,
+        max_pages=settings.vcc_max_pages,
+        max_bytes=settings.vcc_max_bytes,
     )
     stack.push_async_callback(client.aclose)
     return client, sim

@@ -79,10 +79,17 @@ _STATE_NAMES: Mapping[State, str] = MappingProxyType(
 )
 
 
+# Bidi controls (embeddings, overrides, isolates, marks): outside text carrying one could
+# reorder what is shown after it ("evil\u202egnp.exe" reads "evilexe.png"). Removed, not spaced.
+_BIDI = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
+)
+
+
 def clip(text: str, limit: int) -> str:
-    """`text` on one line (control characters and runs of whitespace become one space),
-    cut to at most `limit` characters with "…" where it was cut."""
-    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    """`text` on one line (control characters and runs of whitespace become one space, bidi
+    controls are removed), cut to at most `limit` characters with "…" where it was cut."""
+    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text.translate(_BIDI))
     line = " ".join(spaced.split())
     return line if len(line) <= limit else line[: max(0, limit - 1)] + "…"
 

@@ -2,8 +2,10 @@
 
     listeners     what each command and button does (module functions)
     register      the wiring: which listener answers what, and the Bolt app around them
-    destinations  where an answer goes (`Destination`; `ResponseUrl` today)
-    lazy          Bolt's lazy runner, keeping its tasks so a stopping server can finish them
+    destinations  where an answer goes (`Destination`; `ResponseUrl`, retried within Slack's
+                  limits, opened only for Slack's own hosts)
+    lazy          the answers' queue: Bolt's lazy listeners run by a fixed set of workers;
+                  busy and stopping notices; the response_url client sized to them
     serve         HTTP (/slack/events, /healthz, /readyz) or Socket Mode; `serve(app)`
     logfilters    what must never reach a log line (response_url paths, refused bodies)
 

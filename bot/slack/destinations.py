@@ -6,24 +6,55 @@ long-lived `httpx.AsyncClient` (Bolt's `respond()` opens a new HTTP session per 
 (chat.postMessage / chat.update through the Web API client) and the Home tab implement the same
 protocol.
 
-A destination never raises: a post Slack did not take returns False and is logged, with no
-response_url path in the log (the path is a capability to post, a secret).
+A post that failed for a passing reason (a timeout, a dropped connection, 429, 5xx) is tried
+again with backoff, honouring Retry-After, within Slack's limits: every try is one of the
+response_url's 5 uses, and none starts past 30 minutes from the request. `ResponseUrls` opens
+only Slack's own response_urls (hooks.slack.com over https, or the configured SLACK_API_URL's
+origin): anything else is refused before any request is made.
+
+A destination never raises: a post Slack did not take returns False and is logged with why,
+with no response_url path in the log (the path is a capability to post, a secret).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["Destination", "Message", "ResponseUrl"]
+from bot.vcc.retry import RetryPolicy, parse_retry_after
+
+__all__ = [
+    "LIFETIME",
+    "RETRIES",
+    "USES",
+    "Destination",
+    "Message",
+    "ResponseUrl",
+    "ResponseUrls",
+    "Sleep",
+]
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
+Sleep = Callable[[float], Awaitable[None]]
+Now = Callable[[], float]
+
+USES = 5  # posts a response_url takes (../shared/SLACK.md §1)
+LIFETIME = 30 * 60.0  # seconds a response_url lives, from the request
+# A worker waits through these: a Retry-After of up to half a minute is honoured; a longer one
+# drops the post (retrying sooner than asked would only spend a use).
+RETRIES = RetryPolicy(max_attempts=USES, base=0.5, cap=8.0, max_retry_after=30.0)
+_PASSING = frozenset({429, 500, 502, 503, 504})  # Slack may take the same post later
+SLACK_HOOKS = ("https", "hooks.slack.com", 443)
 
 
 @dataclass(frozen=True)
@@ -77,19 +108,95 @@ def _where(url: str) -> str:
     return urlsplit(url).hostname or "?"
 
 
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an absolute http(s) URL with no user info, else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None
+    if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts.scheme, parts.hostname, port
+
+
+class ResponseUrls:
+    """Opens the `Destination` of each request's response_url, refusing any not Slack's.
+
+    Args:
+        http: the one long-lived client every response_url POST goes through.
+        api_url: the configured SLACK_API_URL; response_urls on its origin are accepted too.
+        sleep: how retries wait (tests pass one that returns at once).
+    """
+
+    def __init__(self, http: httpx.AsyncClient, *, api_url: str, sleep: Sleep = asyncio.sleep):
+        self._origins = {SLACK_HOOKS, _origin(api_url)} - {None}
+        self._response_url = functools.partial(ResponseUrl, http, sleep=sleep)
+
+    def open(self, url: str) -> Destination:
+        """The destination of `url`, opened now (its 30 minutes count from here); one that
+        sends nothing when `url` is not Slack's."""
+        if _origin(url) not in self._origins:
+            return Refused(url)
+        return self._response_url(url)
+
+
+class Refused:
+    """The `Destination` of a response_url that is not Slack's: sends nothing, logs why."""
+
+    __slots__ = ("_host",)
+
+    def __init__(self, url: str) -> None:
+        origin = _origin(url)
+        self._host = f"{origin[0]}://{origin[1]}:{origin[2]}" if origin else "a malformed URL"
+
+    def __repr__(self) -> str:
+        return f"Refused({self._host!r})"
+
+    def _refuse(self) -> bool:
+        log.warning("refused a response_url on %r: not Slack's; nothing sent", self._host)
+        return False
+
+    async def reply(self, message: Message, *, public: bool = False) -> bool:
+        return self._refuse()
+
+    async def post(self, message: Message, *, public: bool = False) -> bool:
+        return self._refuse()
+
+    async def replace(self, message: Message) -> bool:
+        return self._refuse()
+
+    async def delete(self) -> bool:
+        return self._refuse()
+
+
 class ResponseUrl:
-    """A `Destination` on the response_url of one command or click.
+    """A `Destination` on the response_url of one command or click; it counts the uses
+    its posts (retries included) have spent.
 
     Args:
         http: the one long-lived client every response_url POST goes through.
         url: the response_url Slack sent (never logged beyond its host).
+        sleep: how retries wait.
+        now: monotonic seconds; the URL's 30 minutes count from construction.
     """
 
-    __slots__ = ("_http", "_url")
+    __slots__ = ("_deadline", "_http", "_now", "_sleep", "_spent", "_url")
 
-    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        now: Now = time.monotonic,
+    ) -> None:
         self._http = http
         self._url = url
+        self._sleep = sleep
+        self._now = now
+        self._deadline = now() + LIFETIME
+        self._spent = 0
 
     def __repr__(self) -> str:
         return f"ResponseUrl({_where(self._url)})"  # never the path
@@ -109,19 +216,55 @@ class ResponseUrl:
         return await self._post({"delete_original": True})
 
     async def _post(self, payload: Json) -> bool:
-        """POST JSON to the response_url; False (and logged) when Slack did not take it."""
+        """POST JSON to the response_url, retrying what may pass; False (and logged with why)
+        when Slack did not take it."""
+        why: str | None = "nothing tried"
+        attempt = 0
+        while self._spent < USES:
+            self._spent += 1
+            attempt += 1
+            retry_after, why = await self._try(payload)
+            if why is None:
+                return True
+            if retry_after is None:
+                return False  # Slack refused the post itself; _try logged it
+            if self._spent >= USES:
+                break
+            # A Retry-After date reads as absent (a backoff instead): Slack sends seconds.
+            asked = parse_retry_after(retry_after or None, None)
+            if asked is not None and asked > RETRIES.max_retry_after:
+                log.warning(
+                    "response_url on %s: %s; dropped (asked to wait %.0f s)", self._host, why, asked
+                )
+                return False
+            delay = RETRIES.delay(attempt, retry_after=retry_after or None)
+            if self._now() + delay >= self._deadline:
+                log.warning("response_url on %s: %s; dropped (past its 30 min)", self._host, why)
+                return False
+            log.info("response_url on %s: %s; retrying in %.1f s", self._host, why, delay)
+            await self._sleep(delay)
+        log.warning("response_url on %s: %s; dropped (all %d uses spent)", self._host, why, USES)
+        return False
+
+    @property
+    def _host(self) -> str:
+        return _where(self._url)
+
+    async def _try(self, payload: Json) -> tuple[str | None, str | None]:
+        """One POST: (None, None) when Slack took it; ("" or its Retry-After, why) when it may
+        pass; (None, why) when Slack refused it (logged)."""
         try:
             response = await self._http.post(self._url, json=payload)
-        except httpx.HTTPError as exc:
+        except httpx.TransportError as exc:
             # The exception text can carry the URL; its type is enough to act on.
-            log.warning("response_url POST to %s failed: %s", _where(self._url), type(exc).__name__)
-            return False
+            return "", type(exc).__name__
+        except httpx.HTTPError as exc:
+            log.warning("response_url POST to %s failed: %s", self._host, type(exc).__name__)
+            return None, type(exc).__name__
         if response.is_success:
-            return True
-        log.warning(
-            "response_url POST to %s refused: HTTP %d %.200s",
-            _where(self._url),
-            response.status_code,
-            response.text,
-        )
-        return False
+            return None, None
+        why = f"HTTP {response.status_code}"
+        if response.status_code in _PASSING:
+            return response.headers.get("Retry-After", ""), why
+        log.warning("response_url POST to %s refused: %s %.200s", self._host, why, response.text)
+        return None, why

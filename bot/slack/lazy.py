@@ -1,52 +1,216 @@
-"""Bolt's asyncio lazy runner, keeping its tasks so a stopping server can finish them."""
+"""The answers' queue: Bolt's lazy listeners run by a fixed set of workers, in order.
+
+Each acked request's lazy listener (its answer) waits in one bounded queue; `workers` tasks
+take them in turn. So a burst never starts more answers at once than the response_url client
+has connections for (`answer_client` sizes the two together): no post waits on the pool, and
+none is dropped by the pool's timeout. When the queue is full the request is told, privately,
+to try again in a moment.
+
+Stopping (`drain`) gives the queued and running answers up to `grace` seconds; each that
+cannot finish is cancelled and its user told to try again, one short post each, best effort.
+Every answer dropped is logged with why.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+import httpx
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.lazy_listener.async_internals import to_runnable_function
-from slack_bolt.lazy_listener.asyncio_runner import AsyncioLazyListenerRunner
+from slack_bolt.lazy_listener.async_runner import AsyncLazyListenerRunner
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-__all__ = ["DRAIN_SECONDS", "TrackedLazyRunner", "drain"]
+from bot.settings import Settings
+
+__all__ = [
+    "BUSY",
+    "DRAIN_SECONDS",
+    "NOTICE_SECONDS",
+    "STOPPING",
+    "AnswerQueue",
+    "Tell",
+    "answer_client",
+    "drain",
+    "notice_slots",
+]
 
 log = logging.getLogger(__name__)
 
-DRAIN_SECONDS = 10.0  # how long a stopping server waits for answers already being worked on
+DRAIN_SECONDS = 10.0  # how long a stopping server waits for answers already acked
+NOTICE_SECONDS = 3.0  # then how long it spends telling the rest to try again
+BUSY = "I'm busy with a lot of questions right now. Please try again in a moment."
+STOPPING = "I'm restarting and couldn't finish that. Please try again in a moment."
+
+Listener = Callable[..., Awaitable[None]]
+Tell = Callable[[AsyncBoltRequest, str], Awaitable[object]]
+"""Posts a short text to the asker of a request (best effort, never raises)."""
 
 
-class TrackedLazyRunner(AsyncioLazyListenerRunner):
-    """Bolt's asyncio lazy runner, keeping each task so none is garbage-collected mid-answer
-    and a stopping server can wait for the answers it already acked."""
+def notice_slots(workers: int) -> int:
+    """How many "try again" notices may be on their way at once beside `workers` answers."""
+    return max(workers, 8)
 
-    def __init__(self, logger: logging.Logger, grace: float) -> None:
-        super().__init__(logger)
+
+def answer_client(settings: Settings) -> httpx.AsyncClient:
+    """The one client for response_url posts, its pool sized to the answer queue: each worker
+    posts one answer at a time, beside at most `notice_slots` notices, so no post ever waits
+    for a connection."""
+    posts = settings.answer_workers + notice_slots(settings.answer_workers)
+    return httpx.AsyncClient(
+        timeout=10.0,
+        limits=httpx.Limits(max_connections=posts, max_keepalive_connections=posts),
+    )
+
+
+@dataclass(frozen=True)
+class _Job:
+    listener: Listener
+    request: AsyncBoltRequest
+
+
+class AnswerQueue(AsyncLazyListenerRunner):
+    """Bolt's lazy runner with a bounded queue and `workers` tasks, started with the first
+    answer (Bolt calls `start` on the serving loop).
+
+    Args:
+        logger: Bolt's logger (a listener's exception is logged there, as Bolt does).
+        tell: posts a short text to a request's asker: the busy and stopping notices.
+        workers: answers worked on at once.
+        size: answers that may wait; one more is told to try again.
+        grace: seconds a stopping server gives the answers acked (see `drain`).
+    """
+
+    def __init__(
+        self, logger: logging.Logger, tell: Tell, *, workers: int, size: int, grace: float
+    ) -> None:
+        self.logger = logger
+        self._tell = tell
+        self._workers = workers
+        self._notice_slots = notice_slots(workers)
         self._grace = grace
-        self._tasks: set[asyncio.Future[None]] = set()
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue(size)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running: dict[asyncio.Task[None], _Job] = {}
+        self._notices: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
-    def start(self, function: Callable[..., Awaitable[None]], request: AsyncBoltRequest) -> None:
-        # What the parent's start() does (its run() is broken: it calls the coroutine).
-        runnable = to_runnable_function(internal_func=function, logger=self.logger, request=request)
-        task: asyncio.Future[None] = asyncio.ensure_future(runnable)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def start(self, function: Listener, request: AsyncBoltRequest) -> None:
+        """Queue the answer `function` gives `request`; or, when the queue is full or the
+        server is stopping, tell the asker to try again."""
+        if self._stopping:
+            log.warning("an answer arrived while stopping; told to try again")
+            self._notify(request, STOPPING)
+            return
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._work(), name=f"answer-worker-{n}")
+                for n in range(self._workers)
+            ]
+        try:
+            self._queue.put_nowait(_Job(function, request))
+        except asyncio.QueueFull:
+            log.warning("answer queue full (%d waiting); told to try again", self._queue.qsize())
+            self._notify(request, BUSY)
+
+    async def _work(self) -> None:
+        """Answer queued requests, one at a time, until cancelled."""
+        while True:
+            job = await self._queue.get()
+            me = asyncio.current_task()
+            assert me is not None
+            self._running[me] = job
+            try:
+                # Bolt's wrapper: injects the listener's arguments, logs what it raises.
+                await to_runnable_function(job.listener, self.logger, job.request)
+            finally:
+                del self._running[me]
+                self._queue.task_done()
+
+    def _notify(self, request: AsyncBoltRequest, text: str) -> None:
+        """Post `text` to the asker in the background; at most `notice_slots` at once, as the
+        response_url pool has room for (more are logged and dropped)."""
+        if len(self._notices) >= self._notice_slots:
+            log.warning(
+                "an answer was dropped without a word: %d notices already on their way",
+                len(self._notices),
+            )
+            return
+        task = asyncio.create_task(self._say(request, text))
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
+
+    async def _say(self, request: AsyncBoltRequest, text: str) -> None:
+        try:
+            await self._tell(request, text)
+        except Exception:  # a notice is best effort; nothing may escape a background task
+            log.exception("could not tell an asker to try again")
 
     async def drain(self) -> None:
-        """Wait up to `grace` seconds for running answers; cancel what is left."""
-        if not self._tasks:
-            return
-        _, late = await asyncio.wait(set(self._tasks), timeout=self._grace)
-        for task in late:
-            task.cancel()
+        """Stop taking answers; give those queued and running up to `grace` seconds; cancel
+        the rest and tell each asker to try again (within NOTICE_SECONDS).
+
+        Cancelled itself (a second SIGTERM), it cancels every answer at once, logs how many
+        were dropped, and tells nobody.
+        """
+        self._stopping = True
+        pending = len(self._running) + self._queue.qsize()
+        if pending:
+            log.info("stopping: finishing %d answer(s) (up to %.0f s)", pending, self._grace)
+        try:
+            await asyncio.wait_for(self._queue.join(), self._grace)
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:
+            late = await self._stop()
+            if late:
+                log.warning("stop forced: %d answer(s) dropped without a word", len(late))
+            raise
+        late = await self._stop()
         if late:
-            log.warning("stopped with %d answer(s) unfinished", len(late))
+            log.warning(
+                "stopping: %d answer(s) could not finish in %.0f s; telling each to try again",
+                len(late),
+                self._grace,
+            )
+            await self._tell_all(late)
+        await asyncio.gather(*self._notices, return_exceptions=True)
+
+    async def _stop(self) -> list[_Job]:
+        """Cancel the workers; the jobs they were running and those still queued."""
+        late = list(self._running.values())
+        while not self._queue.empty():
+            late.append(self._queue.get_nowait())
+            self._queue.task_done()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        return late
+
+    async def _tell_all(self, late: list[_Job]) -> None:
+        """Tell each asker of `late` to try again: `notice_slots` posts at once (the workers
+        are stopped), NOTICE_SECONDS in all; whoever is left then is logged."""
+        gate = asyncio.Semaphore(self._notice_slots)
+        told = 0
+
+        async def one(job: _Job) -> None:
+            nonlocal told
+            async with gate:
+                await self._say(job.request, STOPPING)
+                told += 1
+
+        try:
+            await asyncio.wait_for(asyncio.gather(*(one(job) for job in late)), NOTICE_SECONDS)
+        except TimeoutError:
+            log.warning("stopping: %d asker(s) not told to try again in time", len(late) - told)
 
 
 async def drain(bolt: AsyncApp) -> None:
-    """Finish the answers `bolt` already acked (see `TrackedLazyRunner.drain`)."""
+    """Finish the answers `bolt` already acked (see `AnswerQueue.drain`)."""
     runner = bolt.listener_runner.lazy_listener_runner
-    if isinstance(runner, TrackedLazyRunner):
+    if isinstance(runner, AnswerQueue):
         await runner.drain()

@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -30,7 +29,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.app import App
 from bot.handle import OOPS, handle
-from bot.slack.destinations import Destination, Message, ResponseUrl
+from bot.slack.destinations import Destination, Message, ResponseUrls
 
 __all__ = [
     "REPLIER",
@@ -40,6 +39,7 @@ __all__ = [
     "answer_again",
     "answer_command",
     "share",
+    "tell",
     "unescape",
 ]
 
@@ -64,18 +64,32 @@ class Replier:
 
     Args:
         app: the built bot: its query answers, its block renderer lays the answer out.
-        http: the one long-lived client every response_url POST goes through.
+        urls: opens each request's response_url (refusing any not Slack's).
+        destination: this request's, once `for_request` has opened it.
     """
 
-    __slots__ = ("_app", "_http")
+    __slots__ = ("_app", "_destination", "_urls")
 
-    def __init__(self, app: App, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, app: App, urls: ResponseUrls, destination: Destination | None = None
+    ) -> None:
         self._app = app
-        self._http = http
+        self._urls = urls
+        self._destination = destination
+
+    def for_request(self, body: Body) -> Replier:
+        """This replier for one request, its response_url opened as it arrives: every post
+        for the request (retries and notices too) counts against that URL's 5 uses and 30
+        minutes."""
+        return Replier(self._app, self._urls, self._open(body))
+
+    def _open(self, body: Body) -> Destination:
+        return self._urls.open(str(body.get("response_url") or ""))
 
     def __deepcopy__(self, memo: dict[int, object]) -> Replier:
         # Bolt deep-copies each custom context entry for a lazy listener; this one holds the
-        # app and its open clients, which are shared, not copied.
+        # app and its open clients, which are shared, and the request's destination, whose
+        # count of response_url uses must be the same one for the ack and the answer.
         return self
 
     async def render(self, text: str, *, shared_by: str | None = None) -> Message:
@@ -87,7 +101,7 @@ class Replier:
 
     def destination(self, body: Body) -> Destination:
         """Where the answers to this request go: the response_url it came with."""
-        return ResponseUrl(self._http, str(body.get("response_url") or ""))
+        return self._destination or self._open(body)
 
 
 class ProvideReplier(AsyncMiddleware):
@@ -103,8 +117,17 @@ class ProvideReplier(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],  # Bolt passes it by this name
     ) -> BoltResponse | None:
-        req.context[REPLIER] = self._replier
+        req.context[REPLIER] = self._replier.for_request(req.body)
         return await next()
+
+
+async def tell(request: AsyncBoltRequest, text: str) -> bool:
+    """Post `text` privately to the asker of `request`, beside anything already shown (the
+    answer queue's "try again in a moment")."""
+    replier = request.context.get(REPLIER)
+    if not isinstance(replier, Replier):
+        return False
+    return await replier.destination(request.body).post(Message(text))
 
 
 @asynccontextmanager

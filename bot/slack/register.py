@@ -2,10 +2,12 @@
 
 Every listener acks at once and answers lazily. `process_before_response=True` returns the
 HTTP ack as soon as `ack()` has run instead of polling for it every 10 ms (../shared/SLACK.md).
+The answers wait in one bounded queue, worked by a fixed set of workers (`AnswerQueue`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
@@ -16,7 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.format import ACTION_REFRESH, ACTION_RUN_PREFIX, ACTION_SHARE
-from bot.slack.lazy import DRAIN_SECONDS, TrackedLazyRunner
+from bot.slack.destinations import ResponseUrls, Sleep
+from bot.slack.guard import AdmitWorkspaces, IgnoreEmptyClicks
+from bot.slack.lazy import DRAIN_SECONDS, AnswerQueue
 from bot.slack.listeners import (
     ProvideReplier,
     Replier,
@@ -24,7 +28,9 @@ from bot.slack.listeners import (
     answer_again,
     answer_command,
     share,
+    tell,
 )
+from bot.slack.workspaces import Workspaces
 
 __all__ = ["COMMAND", "REFRESH", "RUN", "SHARE", "build_bolt_app"]
 
@@ -49,20 +55,33 @@ def _static_token(bot_token: str | None) -> Authorize:
     return authorize
 
 
-def build_bolt_app(app: App, http: httpx.AsyncClient, *, signing_secret: str) -> AsyncApp:
+def build_bolt_app(
+    app: App,
+    http: httpx.AsyncClient,
+    *,
+    signing_secret: str,
+    workspaces: Workspaces,
+    sleep: Sleep = asyncio.sleep,
+    grace: float = DRAIN_SECONDS,
+) -> AsyncApp:
     """The Bolt app: listeners for `/agentstate` and the reply buttons.
 
     No request waits on the Web API: Bolt's usual single-workspace authorization calls
     auth.test on the first request (inside Slack's 3 s, and failing every command while the
     Web API is unreachable), so `authorize` here just hands the token over; `serve` checks it
-    once at start instead.
+    beside the server instead (bot/slack/workspaces.py), and `workspaces` turns away the
+    workspaces that are not ours.
 
     Args:
         app: the built bot; its `slack` (the one Web API client) becomes Bolt's `client`, whose
             base URL, session and retry handlers Bolt copies into each request's client.
-        http: the one long-lived client every response_url POST goes through.
+        http: the one long-lived client every response_url POST goes through (see
+            `lazy.answer_client`: its pool is sized to the answer workers).
         signing_secret: verifies every HTTP request; must not be empty (in Socket Mode, where
             nothing is signed, pass any unguessable value).
+        workspaces: the workspaces answered; others get a polite refusal.
+        sleep: how a failed response_url post waits before its retry.
+        grace: seconds a stopping server gives the answers already acked.
     """
     if not signing_secret:
         raise ValueError("a signing secret is required: without one anyone could sign requests")
@@ -77,8 +96,18 @@ def build_bolt_app(app: App, http: httpx.AsyncClient, *, signing_secret: str) ->
         request_verification_enabled=True,
         process_before_response=True,
     )
-    bolt.listener_runner.lazy_listener_runner = TrackedLazyRunner(bolt.logger, DRAIN_SECONDS)
-    bolt.use(ProvideReplier(Replier(app, http)))
+    settings = app.settings
+    bolt.listener_runner.lazy_listener_runner = AnswerQueue(
+        bolt.logger,
+        tell,
+        workers=settings.answer_workers,
+        size=settings.answer_queue,
+        grace=grace,
+    )
+    urls = ResponseUrls(http, api_url=settings.slack_api_url, sleep=sleep)
+    bolt.use(AdmitWorkspaces(workspaces))
+    bolt.use(IgnoreEmptyClicks())
+    bolt.use(ProvideReplier(Replier(app, urls)))
     bolt.command(COMMAND)(ack=acknowledge, lazy=[answer_command])
     bolt.action(REFRESH)(ack=acknowledge, lazy=[answer_again])
     bolt.action(RUN)(ack=acknowledge, lazy=[answer_again])

@@ -1,38 +1,41 @@
-"""Serving Slack: over HTTP (one aiohttp application) or Socket Mode, after a token check.
+"""Serving Slack: over HTTP (one aiohttp application) or Socket Mode, beside a token check.
 
-One aiohttp application serves POST `/slack/events` (Bolt verifies the signature and the
-timestamp: 401 otherwise), GET `/healthz` and GET `/readyz`; stopping it finishes the answers
-already acked. With SLACK_APP_TOKEN, Socket Mode instead (no public URL). `serve(app)` is the
-whole Slack side for the composition root.
+One aiohttp application serves POST `/slack/events` (bot/slack/ingress.py: signature and
+timestamp checked on the raw body, replays and retries acked without running, then Bolt),
+GET `/healthz` and GET `/readyz`, behind the connection limits of bot/slack/connections.py;
+stopping it finishes the answers already acked. With SLACK_APP_TOKEN, Socket Mode instead (no
+public URL). `serve(app)` is the whole Slack side for the composition root.
 
-No request waits on the Web API: the bot token is checked once at start (`check_token`), with
-the app's one Web API client.
+No request waits on the Web API: the bot token is checked with auth.test beside the server,
+which listens at once (bot/slack/workspaces.py); a workspace is answered once it is known to
+be ours.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
-import aiohttp
-import httpx
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.errors import ConfigError
-from bot.slack.lazy import drain
+from bot.slack.connections import ConnectionGuard, GuardedSite, Limits
+from bot.slack.ingress import events_handler
+from bot.slack.lazy import answer_client, drain
 from bot.slack.register import build_bolt_app
+from bot.slack.workspaces import Workspaces, check_token
 
 __all__ = [
     "EVENTS_PATH",
     "build_web_app",
-    "check_token",
+    "listen",
     "serve",
     "serve_http",
     "serve_socket_mode",
@@ -41,16 +44,25 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+GUARD = web.AppKey("connection_guard", ConnectionGuard)
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
-def build_web_app(bolt: AsyncApp) -> web.Application:
-    """One aiohttp application: POST /slack/events (Bolt), GET /healthz and GET /readyz.
+def build_web_app(
+    bolt: AsyncApp, *, signing_secret: str, limits: Limits | None = None
+) -> web.Application:
+    """One aiohttp application: POST /slack/events (bot/slack/ingress.py, then Bolt), GET
+    /healthz and GET /readyz; serve it with `listen`, which applies the connection limits.
 
     Stopping it (AppRunner.cleanup) first finishes the answers already acked, for up to 10 s.
-    """
 
-    async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+    Args:
+        signing_secret: SLACK_SIGNING_SECRET, checked before Bolt parses anything.
+        limits: body and connection limits (default: `Limits()`).
+    """
+    limits = limits or Limits()
+    guard = ConnectionGuard(limits)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.Response(text="ok")
@@ -63,7 +75,9 @@ def build_web_app(bolt: AsyncApp) -> web.Application:
     async def finish_answers(_: web.Application) -> None:
         await drain(bolt)
 
-    web_app = web.Application()
+    events = events_handler(bolt, signing_secret, limits)
+    web_app = web.Application(middlewares=[guard.middleware], client_max_size=limits.max_body)
+    web_app[GUARD] = guard
     web_app.add_routes(
         [web.post(EVENTS_PATH, events), web.get("/healthz", healthz), web.get("/readyz", readyz)]
     )
@@ -71,40 +85,51 @@ def build_web_app(bolt: AsyncApp) -> web.Application:
     return web_app
 
 
-async def check_token(client: AsyncWebClient) -> None:
-    """Ask Slack who the bot is (auth.test), once, before serving: a refused token stops the
-    start instead of passing unnoticed.
-
-    Args:
-        client: the app's one Web API client, holding the bot token.
+async def listen(web_app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Start serving `web_app` (from `build_web_app`) on host:port; the caller cleans up the
+    returned runner.
 
     Raises:
-        ConfigError: Slack refused SLACK_BOT_TOKEN. When Slack cannot be reached, this only
-            warns: commands do not need the Web API.
+        ConfigError: PORT is taken, or not ours to take.
     """
+    guard = web_app[GUARD]
+    limits = guard.limits
+    runner = web.AppRunner(
+        web_app,
+        keepalive_timeout=limits.idle_seconds,
+        # How long an unread body is drained after the answer (e.g. a 408) before closing.
+        lingering_time=min(limits.body_seconds, 2.0),
+    )
+    await runner.setup()
     try:
-        who = await client.auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error", "refused")
-        raise ConfigError("SLACK_BOT_TOKEN", f"Slack refused the token ({error})") from None
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("could not reach Slack to check the bot token: %s", type(exc).__name__)
-        return
-    log.info("Slack: signed in as bot user %s in team %s", who.get("user_id"), who.get("team_id"))
+        await GuardedSite(runner, host, port, guard).start()
+    except OSError as exc:
+        await runner.cleanup()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError("PORT", f"{port} is already in use") from None
+        if exc.errno == errno.EACCES:
+            raise ConfigError("PORT", f"{port} needs privileges this process lacks") from None
+        raise
+    return runner
 
 
 async def serve_http(
     bolt: AsyncApp,
     port: int,
     *,
+    signing_secret: str,
+    limits: Limits | None = None,
     host: str = "0.0.0.0",  # noqa: S104 - in a container Slack reaches the bot on any interface
 ) -> None:
     """Serve the web app on host:port until cancelled; then stop cleanly (answers already
-    acked are finished first)."""
-    runner = web.AppRunner(build_web_app(bolt))
-    await runner.setup()
+    acked are finished first).
+
+    Raises:
+        ConfigError: PORT is taken.
+    """
+    web_app = build_web_app(bolt, signing_secret=signing_secret, limits=limits)
+    runner = await listen(web_app, host, port)
     try:
-        await web.TCPSite(runner, host, port).start()
         log.info("Slack over HTTP: listening on %s:%d%s", host, port, EVENTS_PATH)
         await asyncio.Event().wait()  # until cancelled
     finally:
@@ -135,23 +160,36 @@ async def serve_socket_mode(bolt: AsyncApp, app_token: str) -> None:
         await drain(bolt)
 
 
-async def serve(app: App) -> None:
-    """Check the bot token, build the Bolt app and serve it until cancelled: Socket Mode with
-    SLACK_APP_TOKEN, else HTTP on PORT.
+async def serve(app: App, *, sleep: Sleep = asyncio.sleep) -> None:
+    """Build the Bolt app and serve it until cancelled (Socket Mode with SLACK_APP_TOKEN, else
+    HTTP on PORT), checking the bot token beside it.
+
+    Args:
+        sleep: how the token check waits between tries while Slack does not answer.
 
     Raises:
-        ConfigError: no bot token, or Slack refused a token.
+        ConfigError: no bot token, Slack refused a token, or PORT is taken.
     """
     if app.slack is None:
         raise ConfigError("SLACK_BOT_TOKEN", "is required to serve Slack")
-    await check_token(app.slack)
     settings = app.settings
     signing = settings.slack_signing_secret
     # Socket Mode requests are not signed, so there may be no secret; Bolt still wants one.
     secret = signing.get_secret_value() if signing else secrets.token_hex(32)
-    async with httpx.AsyncClient(timeout=10.0) as http:
-        bolt = build_bolt_app(app, http, signing_secret=secret)
-        if settings.slack_app_token is not None:
-            await serve_socket_mode(bolt, settings.slack_app_token.get_secret_value())
-        else:
-            await serve_http(bolt, settings.port)
+    workspaces = Workspaces(settings.allowed_teams)
+    refused: list[ConfigError] = []
+    try:
+        async with answer_client(settings) as http, asyncio.TaskGroup() as group:
+            bolt = build_bolt_app(app, http, signing_secret=secret, workspaces=workspaces)
+            group.create_task(check_token(app.slack, workspaces, sleep=sleep), name="auth.test")
+            if settings.slack_app_token is not None:
+                await serve_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+            else:
+                limits = Limits(max_connections=settings.max_connections)
+                await serve_http(bolt, settings.port, signing_secret=secret, limits=limits)
+    except* ConfigError as group:
+        # The check (a task) or the start (PORT) found a bad setting; raised below, alone,
+        # as __main__ prints it: one line, exit 2.
+        refused.extend(e for e in group.exceptions if isinstance(e, ConfigError))
+    if refused:
+        raise refused[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -97,3 +98,34 @@ class TestConfigErrors:
         result = run_bot("", VCC_CLIENT_SECRET="hunter2-secret")
         assert result.returncode == 2
         assert "hunter2-secret" not in result.stderr + result.stdout
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class TestPortInUse:
+    def test_a_port_in_use_is_one_line_exit_2(self) -> None:
+        """Serving Slack on a PORT another process holds is a bad setting: one line naming
+        PORT, exit 2, no traceback (the token check, against a Slack that is not there, does
+        not stand in the way)."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result = run_bot(
+                "",
+                SLACK_BOT_TOKEN="xoxb-test-token",
+                SLACK_SIGNING_SECRET="test-signing-secret",
+                SLACK_API_URL=f"http://127.0.0.1:{_closed_port()}/api/",
+                PORT=str(port),
+                AGENTSTATE_LOG_LEVEL="ERROR",
+            )
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "PORT" in lines[0]
+        assert "in use" in lines[0]

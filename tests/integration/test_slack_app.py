@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -27,8 +28,18 @@ from bot.format import escape
 from bot.slack.lazy import drain
 from bot.slack.logfilters import install_log_filters
 from bot.slack.register import build_bolt_app
-from bot.slack.serve import check_token, serve, serve_socket_mode
-from tests.support.slack import FORM, Recorder, Signer, all_text, command_body
+from bot.slack.serve import EVENTS_PATH, serve, serve_socket_mode
+from bot.slack.workspaces import Workspaces, check_token
+from tests.fakes import Sleeps
+from tests.support.slack import (
+    FORM,
+    TEAM_ID,
+    Recorder,
+    Signer,
+    SlackSender,
+    all_text,
+    command_body,
+)
 from tests.support.slack_app import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -37,6 +48,7 @@ from tests.support.slack_app import (
     Names,
     Slack,
     aimed_at,
+    our_workspace,
     simulated_slack_app,
 )
 
@@ -50,12 +62,14 @@ class TestBuildApp:
     async def test_refuses_an_empty_signing_secret(self, app: App, clients: Clients) -> None:
         """An app without a signing secret would accept anyone's requests: refused at build."""
         with pytest.raises(ValueError, match="signing secret"):
-            build_bolt_app(app, clients.app, signing_secret="")
+            build_bolt_app(app, clients.app, signing_secret="", workspaces=our_workspace(app))
 
     async def test_the_app_is_a_bolt_app(self, app: App, clients: Clients) -> None:
         """build_bolt_app returns a Bolt AsyncApp that answers before it is done (lazy
         listeners)."""
-        bolt = build_bolt_app(app, clients.app, signing_secret=SECRET)
+        bolt = build_bolt_app(
+            app, clients.app, signing_secret=SECRET, workspaces=our_workspace(app)
+        )
         assert isinstance(bolt, AsyncApp)
         assert bolt.process_before_response
 
@@ -73,7 +87,12 @@ class TestBuildApp:
         will be unused" is by design here."""
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
         with caplog.at_level(logging.WARNING):
-            build_bolt_app(aimed_at(app, recorder), clients.app, signing_secret=SECRET)
+            build_bolt_app(
+                aimed_at(app, recorder),
+                clients.app,
+                signing_secret=SECRET,
+                workspaces=our_workspace(app),
+            )
         assert caplog.records == []
 
     async def test_building_the_app_installs_no_log_filter(
@@ -83,7 +102,7 @@ class TestBuildApp:
         filters, once (bot/__main__.py)."""
         names = ("httpx", "slack_bolt.AsyncApp", "slack_bolt.RequestVerification")
         before = {n: list(logging.getLogger(n).filters) for n in names}
-        build_bolt_app(app, clients.app, signing_secret=SECRET)
+        build_bolt_app(app, clients.app, signing_secret=SECRET, workspaces=our_workspace(app))
         assert {n: list(logging.getLogger(n).filters) for n in names} == before
 
 
@@ -96,7 +115,9 @@ class TestOneWebApiClient:
         copy of it) has its base URL and the bot token."""
         aimed = aimed_at(app, recorder)
         assert aimed.slack is not None
-        bolt = build_bolt_app(aimed, clients.app, signing_secret=SECRET)
+        bolt = build_bolt_app(
+            aimed, clients.app, signing_secret=SECRET, workspaces=our_workspace(aimed)
+        )
         assert bolt.client is aimed.slack
         seen: list[Any] = []
 
@@ -139,7 +160,8 @@ class TestOneWebApiClient:
         (auth,) = [r for r in recorder.requests if r.path == "/api/auth.test"]
         assert auth.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
         api = [r.path for r in recorder.requests if r.path.startswith("/api/")]
-        assert api == ["/api/auth.test", "/api/apps.connections.open"]
+        # The token check runs beside Socket Mode: either may reach Slack first.
+        assert sorted(api) == ["/api/apps.connections.open", "/api/auth.test"]
 
     async def test_serve_needs_a_bot_token(self, app: App) -> None:
         """Without SLACK_BOT_TOKEN (so no Web API client) there is nothing to serve Slack with."""
@@ -210,43 +232,184 @@ class TestRequestVerification:
             response = await slack.send.post(body, stale)
         assert response.status_code == 401
         assert slack.recorder.posts(url) == []
-        assert "Invalid request signature" in caplog.text
+        assert "without a valid Slack signature" in caplog.text
         assert urlsplit(url).path.rsplit("/", 1)[-1] not in caplog.text
+
+
+class _GiveUpAfter:
+    """An injected `sleep` that records each delay, returns at once, and cancels the caller
+    on the `n`th call: a check that would retry for ever stops there."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+        if len(self.delays) >= self.n:
+            raise asyncio.CancelledError
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @shared_loop
 class TestStartup:
-    async def test_a_good_token_passes(self, app: App, recorder: Recorder) -> None:
-        """Before serving, the bot token is checked once with auth.test."""
+    async def test_a_good_token_passes_and_names_the_workspace(
+        self, app: App, recorder: Recorder
+    ) -> None:
+        """The bot token is checked with auth.test, which says which workspace is ours."""
         aimed = aimed_at(app, recorder)
         assert aimed.slack is not None
-        await check_token(aimed.slack)
+        workspaces = Workspaces(())
+        await check_token(aimed.slack, workspaces, sleep=Sleeps())
         (call,) = [r for r in recorder.requests if r.path == "/api/auth.test"]
         assert call.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
+        assert workspaces.own == TEAM_ID
 
-    async def test_a_refused_token_stops_the_start(self, app: App, recorder: Recorder) -> None:
+    @pytest.mark.parametrize(
+        "error", ["invalid_auth", "not_authed", "account_inactive", "token_revoked"]
+    )
+    async def test_a_refused_token_stops_the_start(
+        self, app: App, recorder: Recorder, error: str
+    ) -> None:
         """A token Slack refuses is a configuration error naming SLACK_BOT_TOKEN, without the
         token itself."""
-        recorder.api_answers["auth.test"] = {"ok": False, "error": "invalid_auth"}
+        recorder.api_answers["auth.test"] = {"ok": False, "error": error}
         aimed = aimed_at(app, recorder)
         assert aimed.slack is not None
         with pytest.raises(ConfigError) as caught:
-            await check_token(aimed.slack)
+            await check_token(aimed.slack, Workspaces(()), sleep=Sleeps())
         assert caught.value.variable == "SLACK_BOT_TOKEN"
-        assert "invalid_auth" in caught.value.problem
+        assert error in caught.value.problem
         assert BOT_TOKEN not in str(caught.value)
 
-    async def test_slack_unreachable_only_warns(
+    @pytest.mark.parametrize(
+        ("status", "body", "headers"),
+        [
+            (500, "", {}),
+            (503, "<html>down for maintenance</html>", {}),
+            (429, '{"ok": false, "error": "ratelimited"}', {"Retry-After": "7"}),
+            (200, "<html>not JSON at all</html>", {}),
+            (200, '{"ok": false, "error": "internal_error"}', {}),
+        ],
+        ids=["500", "503", "429", "not-json", "internal-error"],
+    )
+    async def test_an_outage_is_not_a_bad_token(
+        self,
+        app: App,
+        recorder: Recorder,
+        status: int,
+        body: str,
+        headers: dict[str, str],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Slack failing (5xx, 429, not JSON, its own internal error) is not a refusal: the
+        check waits (longer each time, at least Retry-After) and asks again until Slack
+        answers, then knows the workspace; the log says why, without a traceback."""
+        recorder.fail("auth.test", status, body, times=2, headers=headers)
+        aimed = aimed_at(app, recorder)
+        assert aimed.slack is not None
+        workspaces, sleeps = Workspaces(()), Sleeps()
+        with caplog.at_level(logging.INFO, logger="bot.slack"):
+            await check_token(aimed.slack, workspaces, sleep=sleeps)
+        assert workspaces.own == TEAM_ID
+        assert recorder.calls("auth.test") == 3
+        assert len(sleeps.delays) == 2
+        if "Retry-After" in headers:
+            assert min(sleeps.delays) >= 7
+        else:
+            assert sleeps.delays[0] < sleeps.delays[1]
+        assert "allow-list" in caplog.text
+        assert not any(r.exc_info for r in caplog.records)
+
+    async def test_slack_unreachable_keeps_checking(
         self, app: App, caplog: pytest.LogCaptureFixture
     ) -> None:
-        """If Slack cannot be reached at start, the bot starts anyway (answers do not need
-        the Web API) and says why."""
+        """If Slack cannot be reached the check keeps trying, backing off (the injected sleep
+        ends it here), and says why once."""
         async with Recorder() as gone:
             aimed = aimed_at(app, gone)
         assert aimed.slack is not None
-        with caplog.at_level(logging.WARNING, logger="bot.slack"):
-            await check_token(aimed.slack)
-        assert "could not reach Slack" in caplog.text
+        sleep = _GiveUpAfter(4)
+        with (
+            caplog.at_level(logging.WARNING, logger="bot.slack"),
+            pytest.raises(asyncio.CancelledError),
+        ):
+            await check_token(aimed.slack, Workspaces(()), sleep=sleep)
+        assert sleep.delays == sorted(sleep.delays)
+        assert sleep.delays[0] < sleep.delays[-1]
+        assert caplog.text.count("could not reach Slack") == 1
+
+    async def test_a_hanging_auth_test_does_not_delay_listening(self, recorder: Recorder) -> None:
+        """With auth.test never answering, the app is listening (and healthy) before it."""
+        recorder.hang("auth.test")
+        port = _free_port()
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": recorder.api_url,
+            "PORT": str(port),
+        }
+        async with simulated_slack_app(**env) as built:
+            serving = asyncio.create_task(serve(built, sleep=Sleeps()))
+            try:
+                await recorder.wait_for("/api/auth.test")
+                async with httpx.AsyncClient(timeout=1.0) as http:
+                    health = await http.get(f"http://127.0.0.1:{port}/healthz")
+            finally:
+                serving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serving
+        assert health.status_code == 200
+
+    async def test_serving_learns_the_workspace_once_slack_answers(
+        self, recorder: Recorder, clients: Clients
+    ) -> None:
+        """With auth.test failing at start, the bot serves at once; when Slack answers, the
+        token's workspace is answered."""
+        recorder.fail("auth.test", 503, "down", times=2)
+        port = _free_port()
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": recorder.api_url,
+            "PORT": str(port),
+        }
+        events = f"http://127.0.0.1:{port}{EVENTS_PATH}"
+        send = SlackSender(clients.slack, events, Signer(SECRET), recorder)
+        async with simulated_slack_app(**env) as built:
+            serving = asyncio.create_task(serve(built, sleep=Sleeps()))
+            try:
+                await recorder.wait_for("/api/auth.test", 3)
+                response, url = await send.command("help")
+                (answer,) = await recorder.wait_for(url)
+            finally:
+                serving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serving
+        assert (response.status_code, response.text) == (200, "")
+        assert "who" in all_text(answer)
+
+    async def test_a_refusal_while_serving_stops_with_a_config_error(
+        self, recorder: Recorder
+    ) -> None:
+        """The check runs beside the server; Slack refusing the token still stops `serve`
+        with the configuration error (exit 2 in __main__)."""
+        recorder.api_answers["auth.test"] = {"ok": False, "error": "token_revoked"}
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": recorder.api_url,
+            "PORT": str(_free_port()),
+        }
+        async with simulated_slack_app(**env) as built:
+            with pytest.raises(ConfigError) as caught:
+                await asyncio.wait_for(serve(built, sleep=Sleeps()), 5)
+        assert caught.value.variable == "SLACK_BOT_TOKEN"
 
 
 @shared_loop
@@ -255,7 +418,12 @@ class TestSocketMode:
     async def _serve(
         self, app: App, recorder: Recorder, clients: Clients
     ) -> AsyncIterator[asyncio.Task[None]]:
-        bolt = build_bolt_app(aimed_at(app, recorder), clients.app, signing_secret=SECRET)
+        bolt = build_bolt_app(
+            aimed_at(app, recorder),
+            clients.app,
+            signing_secret=SECRET,
+            workspaces=our_workspace(app),
+        )
         serving = asyncio.create_task(serve_socket_mode(bolt, APP_TOKEN))
         try:
             yield serving
@@ -312,7 +480,12 @@ class TestSocketMode:
     ) -> None:
         """Slack refusing the app-level token is a configuration error, not endless retries."""
         recorder.api_answers["apps.connections.open"] = {"ok": False, "error": "invalid_auth"}
-        bolt = build_bolt_app(aimed_at(app, recorder), clients.app, signing_secret=SECRET)
+        bolt = build_bolt_app(
+            aimed_at(app, recorder),
+            clients.app,
+            signing_secret=SECRET,
+            workspaces=our_workspace(app),
+        )
         with pytest.raises(ConfigError) as caught:
             await serve_socket_mode(bolt, APP_TOKEN)
         assert caught.value.variable == "SLACK_APP_TOKEN"

@@ -20,7 +20,7 @@ from bot.format import escape
 from bot.handle import UNAVAILABLE
 from bot.query.results import Reply
 from bot.slack.register import REFRESH, RUN, SHARE
-from tests.support.slack import USER_ID, Recorder, all_text, buttons
+from tests.support.slack import TEAM_ID, USER_ID, Recorder, all_text, buttons
 from tests.support.slack_app import Clients, Names, Slack, aimed_at, no_traceback, start
 
 # One event loop for the module's async tests, so the App (and its VCC client, and the
@@ -138,6 +138,7 @@ class TestFailures:
         url = slack.recorder.response_url()
         payload = {
             "type": "block_actions",
+            "team": {"id": TEAM_ID},  # from our workspace: others are refused before this
             "user": {},
             "actions": [{"action_id": SHARE, "type": "button", "block_id": "b", "value": "teams"}],
             "response_url": url,

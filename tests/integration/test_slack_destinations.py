@@ -8,9 +8,11 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
-from bot.slack.destinations import Destination, Message, ResponseUrl
+from bot.slack.destinations import USES, Destination, Message, ResponseUrl, ResponseUrls
+from tests.fakes import Sleeps
 from tests.support.slack import Recorder
 from tests.support.slack_app import Clients
 
@@ -28,7 +30,8 @@ def _wire(payload: dict[str, Any]) -> str:
 @shared_loop
 class TestResponseUrl:
     def _to(self, clients: Clients, url: str) -> Destination:
-        destination: Destination = ResponseUrl(clients.app, url)  # mypy: the protocol fits
+        # Retries wait through a recording sleep: no test waits on a real backoff.
+        destination: Destination = ResponseUrl(clients.app, url, sleep=Sleeps())
         assert isinstance(destination, Destination)
         return destination
 
@@ -110,3 +113,158 @@ class TestResponseUrl:
         text = repr(ResponseUrl(None, url))  # type: ignore[arg-type]  # no client needed
         assert "hooks.slack.com" in text
         assert "s3cr3t" not in text
+
+
+class Clock:
+    """A monotonic clock that the recording sleep moves forward."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.delays: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.now += delay
+
+
+@shared_loop
+class TestRetries:
+    """A post Slack did not take for a passing reason is tried again, within Slack's limits:
+    5 uses of a response_url, 30 minutes from the request."""
+
+    def _to(self, clients: Clients, url: str, clock: Clock) -> ResponseUrl:
+        return ResponseUrl(clients.app, url, sleep=clock.sleep, now=clock)
+
+    @pytest.mark.parametrize("status", [500, 502, 503, 504])
+    async def test_a_server_error_is_retried_after_a_backoff(
+        self, clients: Clients, recorder: Recorder, status: int
+    ) -> None:
+        """A 5xx answer is tried again after a short backoff; the second try delivers."""
+        url, clock = recorder.response_url(), Clock()
+        recorder.fail_next(url, status)
+        assert await self._to(clients, url, clock).reply(MESSAGE)
+        assert len(recorder.posts(url)) == 2
+        (delay,) = clock.delays
+        assert 0 <= delay <= 0.5
+
+    async def test_429_waits_as_long_as_slack_asks(
+        self, clients: Clients, recorder: Recorder
+    ) -> None:
+        """A 429 is tried again after its Retry-After (fractions too), not sooner."""
+        url, clock = recorder.response_url(), Clock()
+        recorder.fail_next(url, 429, 429, retry_after="2.5")
+        assert await self._to(clients, url, clock).reply(MESSAGE)
+        assert clock.delays == [2.5, 2.5]
+        assert len(recorder.posts(url)) == 3
+
+    async def test_a_timeout_is_retried(self, recorder: Recorder) -> None:
+        """A post Slack does not answer in time is tried again."""
+        url, clock = recorder.response_url(), Clock()
+        release = recorder.hold_next(url)
+        async with httpx.AsyncClient(timeout=0.2) as impatient:
+            assert await ResponseUrl(impatient, url, sleep=clock.sleep, now=clock).reply(MESSAGE)
+        release.set()
+        assert len(recorder.posts(url)) == 2
+        assert len(clock.delays) == 1
+
+    async def test_never_more_than_five_uses(
+        self, clients: Clients, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A response_url that keeps failing is tried 5 times in all, counting the uses the
+        reply already spent, then given up with a log line saying why."""
+        url, clock = recorder.response_url("actions"), Clock()
+        recorder.fail_next(url, 500, 500, 200, *[503] * 10)
+        destination = self._to(clients, url, clock)
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert await destination.post(MESSAGE, public=True)  # third try: 2 uses left
+            assert not await destination.delete()
+        assert len(recorder.posts(url)) == USES == 5
+        assert "5 uses" in caplog.text
+        assert urlsplit(url).path not in caplog.text
+
+    async def test_never_past_thirty_minutes(
+        self, clients: Clients, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """No retry is made once the response_url would have expired (30 minutes after the
+        request); the drop is logged."""
+        url, clock = recorder.response_url(), Clock()
+        destination = self._to(clients, url, clock)
+        clock.now = 29 * 60 + 58  # the answer took long; a backoff would pass 30 minutes
+        recorder.fail_next(url, 429, retry_after="5")
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert not await destination.reply(MESSAGE)
+        assert len(recorder.posts(url)) == 1
+        assert clock.delays == []
+        assert "30 min" in caplog.text
+
+    async def test_a_wait_longer_than_half_a_minute_is_not_sat_out(
+        self, clients: Clients, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A Retry-After past 30 s drops the post (logged) rather than tie up a worker or
+        retry sooner than asked."""
+        url, clock = recorder.response_url(), Clock()
+        recorder.fail_next(url, 429, retry_after="120")
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert not await self._to(clients, url, clock).reply(MESSAGE)
+        assert len(recorder.posts(url)) == 1
+        assert clock.delays == []
+        assert "asked to wait 120 s" in caplog.text
+
+    @pytest.mark.parametrize("status", [400, 403, 404, 410])
+    async def test_a_refusal_is_not_retried(
+        self, clients: Clients, recorder: Recorder, status: int
+    ) -> None:
+        """Slack refusing the post itself (bad blocks, an expired URL) is final: one try."""
+        url, clock = recorder.response_url(), Clock()
+        recorder.fail_next(url, status)
+        assert not await self._to(clients, url, clock).reply(MESSAGE)
+        assert len(recorder.posts(url)) == 1
+        assert clock.delays == []
+
+
+@shared_loop
+class TestOpening:
+    """Only Slack's own response_urls are posted to: hooks.slack.com over https, or the host
+    of the configured SLACK_API_URL (a local Web API in tests and staging)."""
+
+    async def test_the_configured_api_host_is_posted_to(
+        self, clients: Clients, recorder: Recorder
+    ) -> None:
+        urls = ResponseUrls(clients.app, api_url=recorder.api_url, sleep=Sleeps())
+        url = recorder.response_url()
+        assert await urls.open(url).reply(MESSAGE)
+        assert len(recorder.posts(url)) == 1
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            "",
+            "not a url",
+            "https://evil.example/commands/T1/2/s3cr3t",
+            "http://hooks.slack.com/commands/T1/2/s3cr3t",
+            "https://hooks.slack.com.evil.example/commands/T1/2/s3cr3t",
+            "https://user@hooks.slack.com/commands/T1/2/s3cr3t",
+            "{local}",
+        ],
+    )
+    async def test_anything_else_is_refused_before_a_request(
+        self, clients: Clients, recorder: Recorder, caplog: pytest.LogCaptureFixture, bad: str
+    ) -> None:
+        """A response_url elsewhere (another host, http to Slack, another port on the local
+        host) is refused without a request, and logged without its path."""
+        elsewhere = recorder.base_url.replace("127.0.0.1", "localhost") + "/commands/T1/2/s3cr3t"
+        url = bad.format(local=elsewhere)
+        urls = ResponseUrls(clients.app, api_url=recorder.api_url, sleep=Sleeps())
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert not await urls.open(url).reply(MESSAGE)
+        assert recorder.requests == []
+        assert "refused" in caplog.text
+        assert "s3cr3t" not in caplog.text
+
+    async def test_slacks_own_host_is_accepted(self, clients: Clients) -> None:
+        """hooks.slack.com over https is opened as a ResponseUrl (no request made here)."""
+        urls = ResponseUrls(clients.app, api_url="https://slack.com/api/", sleep=Sleeps())
+        assert isinstance(urls.open("https://hooks.slack.com/commands/T1/2/x"), ResponseUrl)

@@ -87,6 +87,16 @@ class Recorder:
         self.api_answers: dict[str, dict[str, Any]] = {"auth.test": AUTH_TEST}
         self._changed = asyncio.Condition()
         self._refusals: dict[str, tuple[int, str]] = {}
+        self._faults: dict[str, list[web.Response]] = {}
+        self._hung: set[str] = set()
+        self._released = asyncio.Event()
+        # Per response_url path: answers for the next POSTs (status, Retry-After), and POSTs
+        # to hold unanswered until released (a slow Slack, or one the client gives up on).
+        self._failures: dict[str, list[tuple[int, str | None]]] = {}
+        self._holds: dict[str, list[asyncio.Event]] = {}
+        self.answer_delay = 0.0  # seconds each response_url POST takes to answer
+        self.in_flight = 0  # response_url POSTs being answered now
+        self.most_in_flight = 0  # the most ever answered at once
         self._ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
@@ -112,6 +122,7 @@ class Recorder:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._released.set()  # hung Web API calls end, so stopping does not wait on them
         for socket in self._sockets:
             await socket.close()
         if self._runner is not None:
@@ -130,6 +141,38 @@ class Recorder:
     def refuse(self, url: str, status: int = 404, body: str = "expired_url") -> None:
         """Make POSTs to `url` fail as Slack does for a used-up or expired response_url."""
         self._refusals[urlsplit(url).path] = (status, body)
+
+    def fail_next(self, url: str, *statuses: int, retry_after: str | None = None) -> None:
+        """Answer the next POSTs to `url` with `statuses` in turn (with `Retry-After` when
+        given), then as usual."""
+        failures = self._failures.setdefault(urlsplit(url).path, [])
+        failures.extend((status, retry_after) for status in statuses)
+
+    def hold_next(self, url: str) -> asyncio.Event:
+        """Hold the next POST to `url` unanswered until the returned event is set (it is
+        recorded on arrival)."""
+        release = asyncio.Event()
+        self._holds.setdefault(urlsplit(url).path, []).append(release)
+        return release
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        body: str = "",
+        *,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Make the next `times` calls of a Web API method answer `status` with `body` (as is,
+        so it may be something other than JSON), as Slack does in an outage."""
+        self._faults.setdefault(method, []).extend(
+            web.Response(status=status, text=body, headers=headers) for _ in range(times)
+        )
+
+    def hang(self, method: str) -> None:
+        """Make calls of a Web API method never answer (until the recorder stops)."""
+        self._hung.add(method)
 
     def posts(self, url_or_path: str) -> list[dict[str, Any]]:
         """The bodies POSTed so far to one URL (or path), in order."""
@@ -183,6 +226,10 @@ class Recorder:
     async def _api(self, request: web.Request) -> web.Response:
         await self._record(request)
         method = request.match_info["method"]
+        if method in self._hung:
+            await self._released.wait()
+        if faults := self._faults.get(method):
+            return faults.pop(0)
         if method == "apps.connections.open" and method not in self.api_answers:
             ws_url = self.base_url.replace("http://", "ws://", 1) + "/socket"
             return web.json_response({"ok": True, "url": ws_url})
@@ -201,9 +248,24 @@ class Recorder:
         return socket
 
     async def _response(self, request: web.Request) -> web.Response:
-        await self._record(request)
-        status, text = self._refusals.get(request.path, (200, "ok"))
-        return web.Response(status=status, text=text)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await self._record(request)
+            holds = self._holds.get(request.path)
+            if holds:
+                await holds.pop(0).wait()
+            if self.answer_delay:
+                await asyncio.sleep(self.answer_delay)
+            failures = self._failures.get(request.path)
+            if failures:
+                status, retry_after = failures.pop(0)
+                headers = {"Retry-After": retry_after} if retry_after is not None else {}
+                return web.Response(status=status, text="failed", headers=headers)
+            status, text = self._refusals.get(request.path, (200, "ok"))
+            return web.Response(status=status, text=text)
+        finally:
+            self.in_flight -= 1
 
 
 class Signer:
@@ -222,12 +284,22 @@ class Signer:
         }
 
 
-def command_body(text: str, *, response_url: str, user_id: str = USER_ID) -> str:
-    """The form body Slack POSTs for `/agentstate <text>` (text already escaped as Slack does)."""
+def command_body(
+    text: str,
+    *,
+    response_url: str,
+    user_id: str = USER_ID,
+    team_id: str = TEAM_ID,
+    enterprise_id: str | None = None,
+) -> str:
+    """The form body Slack POSTs for `/agentstate <text>` (text already escaped as Slack does);
+    `enterprise_id` is there only for an Enterprise Grid workspace."""
+    grid = {} if enterprise_id is None else {"enterprise_id": enterprise_id}
     return urlencode(
         {
             "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
+            **grid,
+            "team_id": team_id,
             "team_domain": "acme",
             "channel_id": CHANNEL_ID,
             "channel_name": "floor",
@@ -243,13 +315,29 @@ def command_body(text: str, *, response_url: str, user_id: str = USER_ID) -> str
     )
 
 
-def action_body(action_id: str, value: str, *, response_url: str, user_id: str = USER_ID) -> str:
+def action_body(
+    action_id: str,
+    value: str,
+    *,
+    response_url: str,
+    user_id: str = USER_ID,
+    team_id: str = TEAM_ID,
+    actions: list[dict[str, Any]] | None = None,
+) -> str:
     """The form body (`payload=<json>`) Slack POSTs when a button in our ephemeral reply is
-    clicked."""
+    clicked; `actions` replaces the one clicked button (e.g. with none)."""
+    clicked = {
+        "action_id": action_id,
+        "block_id": "agentstate_actions",
+        "text": {"type": "plain_text", "text": "button"},
+        "value": value,
+        "type": "button",
+        "action_ts": "1700000001.000200",
+    }
     payload = {
         "type": "block_actions",
-        "team": {"id": TEAM_ID, "domain": "acme"},
-        "user": {"id": user_id, "username": "supervisor", "team_id": TEAM_ID},
+        "team": {"id": team_id, "domain": "acme"},
+        "user": {"id": user_id, "username": "supervisor", "team_id": team_id},
         "api_app_id": APP_ID,
         "token": "legacy-verification-token",
         "container": {
@@ -261,16 +349,7 @@ def action_body(action_id: str, value: str, *, response_url: str, user_id: str =
         "trigger_id": "1337.43.abcdef",
         "channel": {"id": CHANNEL_ID, "name": "floor"},
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "agentstate_actions",
-                "text": {"type": "plain_text", "text": "button"},
-                "value": value,
-                "type": "button",
-                "action_ts": "1700000001.000200",
-            }
-        ],
+        "actions": [clicked] if actions is None else actions,
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -287,13 +366,13 @@ class SlackSender:
         self._signer = signer
         self._recorder = recorder
 
-    async def post(self, body: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        """POST a raw body: signed now unless `headers` are given."""
-        return await self._http.post(
-            self._events_url,
-            content=body,
-            headers=dict(headers) if headers is not None else self._signer.headers(body),
-        )
+    async def post(
+        self, body: str | bytes, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """POST a raw body (bytes as they are): signed now unless `headers` are given."""
+        if headers is None:
+            headers = self._signer.headers(body if isinstance(body, str) else body.decode())
+        return await self._http.post(self._events_url, content=body, headers=dict(headers))
 
     async def command(
         self, text: str, *, user_id: str = USER_ID, response_url: str | None = None

@@ -29,12 +29,14 @@ from bot.clock import FrozenClock
 from bot.directory import Agent, load_directory_file
 from bot.handle import handle
 from bot.settings import load_settings
+from bot.slack.connections import Limits
 from bot.slack.logfilters import install_log_filters
 from bot.slack.register import build_bolt_app
-from bot.slack.serve import EVENTS_PATH, build_web_app
+from bot.slack.serve import EVENTS_PATH, build_web_app, listen
+from bot.slack.workspaces import Workspaces
 from tests.support.app import simulated_app
 from tests.support.sim import SIM_NOW  # a Wednesday morning: most of the floor works
-from tests.support.slack import Recorder, Signer, SlackSender, all_text
+from tests.support.slack import TEAM_ID, Recorder, Signer, SlackSender, all_text
 
 __all__ = [
     "APP_TOKEN",
@@ -49,6 +51,7 @@ __all__ = [
     "log_filters",
     "names",
     "no_traceback",
+    "our_workspace",
     "recorder",
     "simulated_slack_app",
     "slack",
@@ -117,13 +120,30 @@ class Slack:
         await self.runner.cleanup()
 
 
+def our_workspace(built: App) -> Workspaces:
+    """The workspaces answered once auth.test has said the bot token's is TEAM_ID."""
+    return Workspaces(built.settings.allowed_teams, own=TEAM_ID)
+
+
 @asynccontextmanager
-async def start(built: App, recorder: Recorder, clients: Clients) -> AsyncIterator[Slack]:
-    """Serve the real web app for `built` on 127.0.0.1, port 0, with the recorder as Slack."""
-    bolt = build_bolt_app(built, clients.app, signing_secret=SECRET)
-    runner = web.AppRunner(build_web_app(bolt))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
+async def start(
+    built: App,
+    recorder: Recorder,
+    clients: Clients,
+    *,
+    limits: Limits | None = None,
+    workspaces: Workspaces | None = None,
+) -> AsyncIterator[Slack]:
+    """Serve the real web app for `built` on 127.0.0.1, port 0, with the recorder as Slack.
+
+    Args:
+        limits: body and connection limits (default: production's).
+        workspaces: who is answered (default: TEAM_ID, as auth.test says, and the allow-list).
+    """
+    admitted = workspaces if workspaces is not None else our_workspace(built)
+    limits = limits or Limits()
+    bolt = build_bolt_app(built, clients.app, signing_secret=SECRET, workspaces=admitted)
+    runner = await listen(build_web_app(bolt, signing_secret=SECRET, limits=limits), "127.0.0.1", 0)
     host, port = runner.addresses[0][:2]
     base_url = f"http://{host}:{port}"
     send = SlackSender(clients.slack, f"{base_url}{EVENTS_PATH}", Signer(SECRET), recorder)

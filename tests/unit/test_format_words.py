@@ -34,6 +34,19 @@ class TestClip:
         """Line breaks, tabs and escapes become single spaces; no markup is added."""
         assert clip("a\nb\x1b  c & <d>", 80) == "a b c & <d>"
 
+    @pytest.mark.parametrize(
+        "control",
+        [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)],
+    )
+    def test_bidi_controls_are_stripped(self, control: str) -> None:
+        """A bidi control (an override, embedding, isolate or mark) in outside text is removed,
+        so a name cannot reorder what is shown after it; the letters around it stay."""
+        assert clip(f"Ann{control}Lee", 80) == "AnnLee"
+
+    def test_a_right_to_left_override_cannot_disguise_a_name(self) -> None:
+        """ "evil\u202egnp.exe" shows as typed, not reversed; right-to-left letters stay."""
+        assert clip("evil\u202egnp.exe \u2067שלום\u2069", 80) == "evilgnp.exe שלום"
+
     def test_labelled_shows_the_id_only_when_it_says_more(self) -> None:
         """ "Label (id)", or the label alone when the id is the same text."""
         assert labelled("Priya Shah", "1102", 40, 30) == "Priya Shah (1102)"
