@@ -297,6 +297,7 @@ class VccClient:
                     )
                     if response.status_code != 429:
                         backoff.open()
+                        turn.release()  # the probe's job is done: the others may go now
                     return await parse(response, model, what), len(response.content)
                 except (VccRateLimited, VccUnavailable) as exc:
                     retry_after = response.headers.get("Retry-After") if response else None

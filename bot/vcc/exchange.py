@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -26,6 +27,10 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # Bodies bigger than this are decoded in a worker thread, in pieces: at pydantic's ~50 us per
 # status item, 256 KiB is ~20 ms of the event loop; past it the loop would visibly stall.
 _BIG_BODY = 256 * 1024
+# One thread decodes every big body, one after another. Each piece holds the interpreter lock,
+# so several decoding threads at once take turns against the event loop (4 big reads at once
+# stalled it 100-236 ms) and would tie up the default pool that DNS lookups also wait on.
+_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcc-decode")
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,8 @@ async def parse(response: httpx.Response, model: type[ModelT], what: str) -> Mod
     raise_for_status(response, what)
     if len(response.content) <= _BIG_BODY:
         return parse_body(response, model, what)
-    return await asyncio.to_thread(
-        parse_in_pieces, response.content, model, what, response.status_code
+    return await asyncio.get_running_loop().run_in_executor(
+        _DECODER, parse_in_pieces, response.content, model, what, response.status_code
     )
 
 
