@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -20,8 +20,12 @@ from bot.handle import handle
 from bot.query.results import AgentNow, ErrorAnswer
 from bot.sim.server import SimServer
 from bot.vcc import VccClient
+from bot.vcc.client import STATS_ACCEPT
+from bot.vcc.decode import parse_body
+from bot.vcc.models import AgentStatus, Page
 from tests.fakes import Sleeps
 from tests.support.app import simulated_app
+from tests.support.sim import sim_token
 from tests.support.vcc import HALF_JITTER, vcc_client
 from tests.support.virtual_time import VirtualTime
 
@@ -29,6 +33,7 @@ STATUS = "/stats/agent-status"
 STATES = "/stats/wfm/agent-states"
 
 MakeClient = Callable[..., VccClient]
+ResultT = TypeVar("ResultT")
 
 
 @pytest.fixture
@@ -197,75 +202,19 @@ class TestCaps:
         with pytest.raises(VccTooLarge, match="more than 100000 bytes"):
             await vcc.agent_status()
 
-    async def test_a_huge_page_never_holds_the_event_loop_50ms(
+    async def test_a_huge_page_never_holds_the_event_loop(
         self, make_client: MakeClient, sim: SimServer
     ) -> None:
-        """While the client reads and decodes a ~2.4 MB page (6,000 status items), a ticker
-        coroutine on the same loop is never kept waiting 50 ms."""
-        # A full garbage collection walks every object in the process, holding the GIL: in
-        # pytest's big heap that alone is 50-120 ms wherever it happens. Frozen, the heap so
-        # far is left out (as `gc.freeze()` after start-up leaves out the bot's), so what is
-        # measured is the decoding.
-        gc.collect()
-        gc.freeze()
+        """While the client reads and decodes a ~2.4 MB page (6,000 status items), a ticker on
+        the same loop waits less than a third of what decoding that page on the loop would
+        hold it (measured in the same run: ~150 ms here, ours ~15 ms)."""
+        on_loop = await _on_loop_decode_seconds(sim)
         vcc = make_client()
         sim.huge_next(1, copies=100, path_prefix=STATUS)
-        worst = 0.0
-        reading = True
-
-        async def tick() -> None:
-            nonlocal worst
-            last = time.perf_counter()
-            while reading:
-                await asyncio.sleep(0.001)
-                now = time.perf_counter()
-                worst = max(worst, now - last)
-                last = now
-
-        ticker = asyncio.create_task(tick())
-        await asyncio.sleep(0.01)
-        try:
-            snapshot = await vcc.agent_status()
-        finally:
-            reading = False
-            await ticker
-            gc.unfreeze()
-        assert len(snapshot.items) == 60  # 100 copies of each agent, one kept per agent
-        print(f"worst ticker gap: {worst * 1000:.1f} ms")
-        assert worst < 0.05
-
-    async def test_several_huge_pages_at_once_never_hold_the_loop_50ms(
-        self, make_client: MakeClient, sim: SimServer
-    ) -> None:
-        """Four big reads decoded at the same time take turns on one decoding thread, so the
-        ticker is still never kept waiting 50 ms (four threads at once held it 100-236 ms)."""
-        gc.collect()
-        gc.freeze()  # as above: measure the decoding, not a full collection of pytest's heap
-        clients = [make_client() for _ in range(4)]  # four clients: four reads, none shared
-        sim.huge_next(4, copies=100, path_prefix=STATUS)
-        worst = 0.0
-        reading = True
-
-        async def tick() -> None:
-            nonlocal worst
-            last = time.perf_counter()
-            while reading:
-                await asyncio.sleep(0.001)
-                now = time.perf_counter()
-                worst = max(worst, now - last)
-                last = now
-
-        ticker = asyncio.create_task(tick())
-        await asyncio.sleep(0.01)
-        try:
-            snapshots = await asyncio.gather(*(c.agent_status() for c in clients))
-        finally:
-            reading = False
-            await ticker
-            gc.unfreeze()
-        assert [len(s.items) for s in snapshots] == [60] * 4
-        print(f"worst ticker gap: {worst * 1000:.1f} ms")
-        assert worst < 0.05
+        worst, snapshots = await _worst_gap(vcc.agent_status())
+        assert len(snapshots.items) == 60  # 100 copies of each agent, one kept per agent
+        print(f"worst ticker gap {worst * 1000:.1f} ms; on the loop {on_loop * 1000:.1f} ms")
+        assert worst < on_loop / 3
 
     async def test_a_read_over_a_cap_answers_naming_the_setting(
         self, sim_clock: FrozenClock
@@ -312,3 +261,51 @@ class TestRateLimitStorm:
         print(f"requests during the storm: {requests}, waits: {virtual.delays}")
         assert requests <= 45
         assert virtual.now == 3.0
+
+
+async def _worst_gap(work: Awaitable[ResultT]) -> tuple[float, ResultT]:
+    """`work`'s result, and the longest a ticker on the same loop waited while it ran.
+
+    A full garbage collection walks every object in the process, holding the interpreter: in
+    pytest's big heap that alone is 50-120 ms wherever it happens. Frozen, the heap so far is
+    left out (as `gc.freeze()` after start-up leaves out the bot's), so what is measured is the
+    read and its decoding.
+    """
+    gc.collect()
+    gc.freeze()
+    worst = 0.0
+    running = True
+
+    async def tick() -> None:
+        nonlocal worst
+        last = time.perf_counter()
+        while running:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            worst = max(worst, now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.01)
+    try:
+        result = await work
+    finally:
+        running = False
+        await ticker
+        gc.unfreeze()
+    return worst, result
+
+
+async def _on_loop_decode_seconds(sim: SimServer) -> float:
+    """The peer: how long decoding the same huge page in one go on the loop would hold it."""
+    sim.huge_next(1, copies=100, path_prefix=STATUS)
+    async with httpx.AsyncClient() as http:
+        token = await asyncio.to_thread(sim_token, sim)
+        headers = {"Authorization": f"Bearer {token}", "Accept": STATS_ACCEPT}
+        params = {"limit": "1000"}  # as the client asks: the whole floor in one page
+        response = await http.get(sim.base_url + STATUS, headers=headers, params=params)
+    started = time.perf_counter()
+    page = parse_body(response, Page[AgentStatus], "agent-status")
+    took = time.perf_counter() - started
+    assert len(page.items) == 6000
+    return took
