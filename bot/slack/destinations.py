@@ -8,7 +8,10 @@ protocol.
 
 A post that failed for a passing reason (a timeout, a dropped connection, 429, 5xx) is tried
 again with backoff, honouring Retry-After, within Slack's limits: every try is one of the
-response_url's 5 uses, and none starts past 30 minutes from the request. `ResponseUrls` opens
+response_url's 5 uses, and none starts past 30 minutes from the request (the first neither).
+A public post is a new message in the channel, so it is tried again only when Slack cannot
+have taken it: no connection was made, or Slack said 429; a timeout or a 5xx may come after
+Slack posted it, and a second try would post it twice. `ResponseUrls` opens
 only Slack's own response_urls (hooks.slack.com over https, or the configured SLACK_API_URL's
 origin): anything else is refused before any request is made.
 
@@ -54,6 +57,8 @@ LIFETIME = 30 * 60.0  # seconds a response_url lives, from the request
 # drops the post (retrying sooner than asked would only spend a use).
 RETRIES = RetryPolicy(max_attempts=USES, base=0.5, cap=8.0, max_retry_after=30.0)
 _PASSING = frozenset({429, 500, 502, 503, 504})  # Slack may take the same post later
+# Failures before the request was sent: Slack cannot have taken the post.
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 SLACK_HOOKS = ("https", "hooks.slack.com", 443)
 
 
@@ -90,6 +95,11 @@ class Destination(Protocol):
 
     async def delete(self) -> bool:
         """Delete the original."""
+        ...
+
+    def expired(self) -> bool:
+        """True once no post can reach the asker any more (a response_url past its 30
+        minutes): an answer not yet worked out is not worth working out."""
         ...
 
 
@@ -169,6 +179,9 @@ class Refused:
     async def delete(self) -> bool:
         return self._refuse()
 
+    def expired(self) -> bool:
+        return False  # never opened; each post says why nothing was sent
+
 
 class ResponseUrl:
     """A `Destination` on the response_url of one command or click; it counts the uses
@@ -202,12 +215,13 @@ class ResponseUrl:
         return f"ResponseUrl({_where(self._url)})"  # never the path
 
     async def reply(self, message: Message, *, public: bool = False) -> bool:
-        return await self._post({"response_type": _visibility(public), **_content(message)})
+        payload = {"response_type": _visibility(public), **_content(message)}
+        return await self._post(payload, public=public)
 
     async def post(self, message: Message, *, public: bool = False) -> bool:
         # Said explicitly, not left to Slack's default: this must never take the original's place.
         payload = {"response_type": _visibility(public), "replace_original": False}
-        return await self._post(payload | _content(message))
+        return await self._post(payload | _content(message), public=public)
 
     async def replace(self, message: Message) -> bool:
         return await self._post({"replace_original": True, **_content(message)})
@@ -215,15 +229,21 @@ class ResponseUrl:
     async def delete(self) -> bool:
         return await self._post({"delete_original": True})
 
-    async def _post(self, payload: Json) -> bool:
-        """POST JSON to the response_url, retrying what may pass; False (and logged with why)
-        when Slack did not take it."""
+    def expired(self) -> bool:
+        return self._now() >= self._deadline
+
+    async def _post(self, payload: Json, *, public: bool = False) -> bool:
+        """POST JSON to the response_url, retrying what may pass (for a `public` post, only
+        what Slack cannot have taken); False (and logged with why) when Slack did not take it."""
         why: str | None = "nothing tried"
         attempt = 0
+        if self.expired():
+            log.warning("response_url on %s: dropped unsent (past its 30 min)", self._host)
+            return False
         while self._spent < USES:
             self._spent += 1
             attempt += 1
-            retry_after, why = await self._try(payload)
+            retry_after, why = await self._try(payload, public=public)
             if why is None:
                 return True
             if retry_after is None:
@@ -250,21 +270,41 @@ class ResponseUrl:
     def _host(self) -> str:
         return _where(self._url)
 
-    async def _try(self, payload: Json) -> tuple[str | None, str | None]:
+    async def _try(self, payload: Json, *, public: bool) -> tuple[str | None, str | None]:
         """One POST: (None, None) when Slack took it; ("" or its Retry-After, why) when it may
-        pass; (None, why) when Slack refused it (logged)."""
+        pass and may be tried again; (None, why) when it may not (logged)."""
         try:
             response = await self._http.post(self._url, json=payload)
         except httpx.TransportError as exc:
             # The exception text can carry the URL; its type is enough to act on.
-            return "", type(exc).__name__
+            why = type(exc).__name__
+            if not public or isinstance(exc, _UNSENT):
+                return "", why
+            return self._not_again(why)
         except httpx.HTTPError as exc:
             log.warning("response_url POST to %s failed: %s", self._host, type(exc).__name__)
             return None, type(exc).__name__
+        except RuntimeError:
+            if not self._http.is_closed:
+                raise
+            # Stopping closed the client under a late post (a notice): a drop, not a crash.
+            log.warning("response_url POST to %s dropped: the client is closed", self._host)
+            return None, "client closed"
         if response.is_success:
             return None, None
         why = f"HTTP {response.status_code}"
-        if response.status_code in _PASSING:
+        if response.status_code == 429 or (response.status_code in _PASSING and not public):
             return response.headers.get("Retry-After", ""), why
+        if response.status_code in _PASSING:
+            return self._not_again(why)
         log.warning("response_url POST to %s refused: %s %.200s", self._host, why, response.text)
+        return None, why
+
+    def _not_again(self, why: str) -> tuple[None, str]:
+        """A public post that failed after it was sent: Slack may have posted it already."""
+        log.warning(
+            "response_url POST to %s: %s; not tried again (a public post Slack may have taken)",
+            self._host,
+            why,
+        )
         return None, why

@@ -6,9 +6,16 @@ has connections for (`answer_client` sizes the two together): no post waits on t
 none is dropped by the pool's timeout. When the queue is full the request is told, privately,
 to try again in a moment.
 
-Stopping (`drain`) gives the queued and running answers up to `grace` seconds; each that
-cannot finish is cancelled and its user told to try again, one short post each, best effort.
-Every answer dropped is logged with why.
+An answer that waited in the queue past the life of its destination (a response_url lives 30
+minutes) is dropped before it is worked out: nothing could carry it to the asker.
+
+Stopping (`drain`) runs once no request is being handled any more (aiohttp's on_cleanup; in
+Socket Mode, after the socket is closed). It gives the queued and running answers up to
+`grace` seconds, and takes any answer still arriving then (a Socket Mode envelope being
+dispatched as the socket closed) into the queue; each that cannot finish is cancelled and its
+user told to try again, one short post each, best effort. One arriving after the drain ended
+is dropped without a word: its post would find the response_url client closed. Every answer
+dropped is logged with why.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ __all__ = [
     "NOTICE_SECONDS",
     "STOPPING",
     "AnswerQueue",
+    "Expired",
     "Tell",
     "answer_client",
     "drain",
@@ -48,6 +56,8 @@ STOPPING = "I'm restarting and couldn't finish that. Please try again in a momen
 Listener = Callable[..., Awaitable[None]]
 Tell = Callable[[AsyncBoltRequest, str], Awaitable[object]]
 """Posts a short text to the asker of a request (best effort, never raises)."""
+Expired = Callable[[AsyncBoltRequest], bool]
+"""Whether an answer to a request could no longer reach its asker (never raises)."""
 
 
 def notice_slots(workers: int) -> int:
@@ -79,28 +89,42 @@ class AnswerQueue(AsyncLazyListenerRunner):
     Args:
         logger: Bolt's logger (a listener's exception is logged there, as Bolt does).
         tell: posts a short text to a request's asker: the busy and stopping notices.
+        expired: whether a request's answer could no longer reach its asker; such an answer
+            is dropped (logged) when its turn comes, before any work.
         workers: answers worked on at once.
         size: answers that may wait; one more is told to try again.
         grace: seconds a stopping server gives the answers acked (see `drain`).
     """
 
     def __init__(
-        self, logger: logging.Logger, tell: Tell, *, workers: int, size: int, grace: float
+        self,
+        logger: logging.Logger,
+        tell: Tell,
+        *,
+        expired: Expired,
+        workers: int,
+        size: int,
+        grace: float,
     ) -> None:
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue(size)
         self.logger = logger
         self._tell = tell
+        self._expired = expired
         self._workers = workers
         self._notice_slots = notice_slots(workers)
         self._grace = grace
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue(size)
         self._tasks: list[asyncio.Task[None]] = []
         self._running: dict[asyncio.Task[None], _Job] = {}
         self._notices: set[asyncio.Task[None]] = set()
-        self._stopping = False
+        self._stopping = False  # the grace is over: the workers are stopped
+        self._drained = False  # the drain has ended: nothing more may be posted
 
     def start(self, function: Listener, request: AsyncBoltRequest) -> None:
-        """Queue the answer `function` gives `request`; or, when the queue is full or the
-        server is stopping, tell the asker to try again."""
+        """Queue the answer `function` gives `request` (during the drain's grace too); or,
+        when the queue is full or the grace is over, tell the asker to try again."""
+        if self._drained:
+            log.warning("an answer arrived after the drain ended; dropped without a word")
+            return
         if self._stopping:
             log.warning("an answer arrived while stopping; told to try again")
             self._notify(request, STOPPING)
@@ -124,8 +148,11 @@ class AnswerQueue(AsyncLazyListenerRunner):
             assert me is not None
             self._running[me] = job
             try:
-                # Bolt's wrapper: injects the listener's arguments, logs what it raises.
-                await to_runnable_function(job.listener, self.logger, job.request)
+                if self._expired(job.request):
+                    log.warning("an answer waited past the life of its response_url; dropped")
+                else:
+                    # Bolt's wrapper: injects the listener's arguments, logs what it raises.
+                    await to_runnable_function(job.listener, self.logger, job.request)
             finally:
                 del self._running[me]
                 self._queue.task_done()
@@ -150,13 +177,13 @@ class AnswerQueue(AsyncLazyListenerRunner):
             log.exception("could not tell an asker to try again")
 
     async def drain(self) -> None:
-        """Stop taking answers; give those queued and running up to `grace` seconds; cancel
-        the rest and tell each asker to try again (within NOTICE_SECONDS).
+        """Give the answers queued and running (and any still arriving) up to `grace`
+        seconds; then stop taking answers, cancel the rest and tell each asker to try again
+        (within NOTICE_SECONDS).
 
         Cancelled itself (a second SIGTERM), it cancels every answer at once, logs how many
         were dropped, and tells nobody.
         """
-        self._stopping = True
         pending = len(self._running) + self._queue.qsize()
         if pending:
             log.info("stopping: finishing %d answer(s) (up to %.0f s)", pending, self._grace)
@@ -165,6 +192,7 @@ class AnswerQueue(AsyncLazyListenerRunner):
         except TimeoutError:
             pass
         except asyncio.CancelledError:
+            self._drained = True
             late = await self._stop()
             if late:
                 log.warning("stop forced: %d answer(s) dropped without a word", len(late))
@@ -177,10 +205,14 @@ class AnswerQueue(AsyncLazyListenerRunner):
                 self._grace,
             )
             await self._tell_all(late)
-        await asyncio.gather(*self._notices, return_exceptions=True)
+        while self._notices:  # a notice started while these were awaited is awaited too
+            await asyncio.gather(*self._notices, return_exceptions=True)
+        self._drained = True
 
     async def _stop(self) -> list[_Job]:
-        """Cancel the workers; the jobs they were running and those still queued."""
+        """Stop taking answers and cancel the workers; the jobs they were running and those
+        still queued."""
+        self._stopping = True
         late = list(self._running.values())
         while not self._queue.empty():
             late.append(self._queue.get_nowait())

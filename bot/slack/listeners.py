@@ -38,6 +38,7 @@ __all__ = [
     "acknowledge",
     "answer_again",
     "answer_command",
+    "expired",
     "share",
     "tell",
     "unescape",
@@ -128,6 +129,13 @@ async def tell(request: AsyncBoltRequest, text: str) -> bool:
     if not isinstance(replier, Replier):
         return False
     return await replier.destination(request.body).post(Message(text))
+
+
+def expired(request: AsyncBoltRequest) -> bool:
+    """Whether the answer to `request` could no longer reach its asker (its response_url is
+    past its 30 minutes): the answer queue drops it before working it out."""
+    replier = request.context.get(REPLIER)
+    return isinstance(replier, Replier) and replier.destination(request.body).expired()
 
 
 @asynccontextmanager

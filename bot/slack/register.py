@@ -27,6 +27,7 @@ from bot.slack.listeners import (
     acknowledge,
     answer_again,
     answer_command,
+    expired,
     share,
     tell,
 )
@@ -100,6 +101,7 @@ def build_bolt_app(
     bolt.listener_runner.lazy_listener_runner = AnswerQueue(
         bolt.logger,
         tell,
+        expired=expired,
         workers=settings.answer_workers,
         size=settings.answer_queue,
         grace=grace,

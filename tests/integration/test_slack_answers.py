@@ -19,13 +19,16 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from aiohttp import web
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import App
-from bot.slack.lazy import BUSY, STOPPING, answer_client
+from bot.slack.destinations import LIFETIME, ResponseUrl, ResponseUrls
+from bot.slack.lazy import BUSY, STOPPING, AnswerQueue, answer_client
+from bot.slack.listeners import REPLIER, Replier, answer_command, expired
 from bot.slack.register import build_bolt_app
 from bot.slack.serve import EVENTS_PATH, build_web_app, listen
 from tests.fakes import Sleeps
-from tests.support.slack import Recorder, Signer, SlackSender, all_text
+from tests.support.slack import Recorder, Signer, SlackSender, all_text, command_body
 from tests.support.slack_app import SECRET, Clients, Names, aimed_at, our_workspace
 
 shared_loop = pytest.mark.asyncio(loop_scope="module")
@@ -201,3 +204,139 @@ class TestNeverSilent:
         assert "refused a response_url" in caplog.text
         assert urlsplit(url).path not in caplog.text
         assert "s3cr3t" not in caplog.text
+
+
+@shared_loop
+class TestStopping:
+    async def test_a_command_being_handled_as_the_server_stops_is_answered(
+        self, app: App, recorder: Recorder, clients: Clients, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A command still being handled when the server starts to stop (SIGTERM) reaches the
+        answer queue before the drain begins, and is answered within the grace: not told "I'm
+        restarting", and no notice is left posting after the drain."""
+        built = aimed_at(app, recorder)
+        bolt = build_bolt_app(
+            built, clients.app, signing_secret=SECRET, workspaces=our_workspace(built)
+        )
+        arrived, go = asyncio.Event(), asyncio.Event()
+
+        async def hold(req: AsyncBoltRequest, resp: Any, next: Any) -> Any:
+            arrived.set()
+            await go.wait()  # until the server has begun to stop
+            return await next()
+
+        async def stopping(_: web.Application) -> None:
+            go.set()
+
+        bolt.use(hold)
+        web_app = build_web_app(bolt, signing_secret=SECRET)
+        web_app.on_shutdown.append(stopping)
+        runner = await listen(web_app, "127.0.0.1", 0)
+        host, port = runner.addresses[0][:2]
+        send = SlackSender(
+            clients.slack, f"http://{host}:{port}{EVENTS_PATH}", Signer(SECRET), recorder
+        )
+        command = asyncio.create_task(send.command("help"))
+        await asyncio.wait_for(arrived.wait(), 10)
+        with caplog.at_level(logging.INFO, logger="bot.slack"):
+            await runner.cleanup()
+        response, url = await command
+        assert response.status_code == 200
+        (answer,) = recorder.posts(url)  # answered by the time the drain ended
+        assert "who" in all_text(answer)
+        assert "finishing 1 answer(s)" in caplog.text
+        assert "while stopping" not in caplog.text
+
+
+def _request(replier: Replier, url: str) -> AsyncBoltRequest:
+    """A command's request as Bolt hands it to the answer queue: its replier in the context."""
+    request = AsyncBoltRequest(body=command_body("help", response_url=url))
+    request.context[REPLIER] = replier
+    return request
+
+
+@shared_loop
+class TestTheQueue:
+    """The answer queue itself, with Bolt's requests built here and a fake clock."""
+
+    async def test_an_answer_that_waited_past_its_response_url_is_dropped(
+        self, app: App, recorder: Recorder, clients: Clients, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An answer whose response_url expired while it waited in the queue is dropped when
+        its turn comes, before any work (no VCC read, no post), and logged; the next one is
+        answered."""
+        now = [0.0]
+        urls = ResponseUrls(clients.app, api_url=recorder.api_url, sleep=Sleeps())
+        replier = Replier(aimed_at(app, recorder), urls)
+        busy, late, fresh = (recorder.response_url() for _ in range(3))
+        gate = asyncio.Event()
+
+        async def slow(body: Any) -> None:
+            await gate.wait()  # the one worker is busy while the clock passes 30 minutes
+
+        def opened(url: str) -> Replier:
+            destination = ResponseUrl(clients.app, url, sleep=Sleeps(), now=lambda: now[0])
+            return Replier(aimed_at(app, recorder), urls, destination)
+
+        queue = AnswerQueue(
+            logging.getLogger("bolt"), _no_tell, expired=expired, workers=1, size=5, grace=1.0
+        )
+        queue.start(slow, _request(replier, busy))
+        queue.start(answer_command, _request(opened(late), late))
+        await asyncio.sleep(0)
+        now[0] = LIFETIME
+        queue.start(answer_command, _request(opened(fresh), fresh))
+        with caplog.at_level(logging.WARNING, logger="bot.slack"):
+            gate.set()
+            (answer,) = await recorder.wait_for(fresh)
+            await queue.drain()
+        assert "who" in all_text(answer)
+        assert recorder.posts(late) == []
+        assert "waited past the life of its response_url; dropped" in caplog.text
+        assert urlsplit(late).path not in caplog.text
+
+    async def test_an_answer_arriving_during_the_drain_is_answered_and_after_it_dropped(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Socket Mode closes the socket, then drains; an envelope being dispatched then
+        reaches the queue late. Within the grace it is answered like any other; once the drain
+        has ended it is dropped with a log line, and no notice is started that nobody awaits
+        (the response_url client is closed by then)."""
+        told: list[str] = []
+        answered: list[str] = []
+        gate = asyncio.Event()
+
+        async def tell(request: AsyncBoltRequest, text: str) -> bool:
+            told.append(text)
+            return True
+
+        async def answer(body: Any) -> None:
+            await gate.wait()
+            answered.append(str(body["n"]))
+
+        def request(n: int) -> AsyncBoltRequest:
+            return AsyncBoltRequest(body={"n": n}, mode="socket_mode")
+
+        queue = AnswerQueue(
+            logging.getLogger("bolt"), tell, expired=_never, workers=1, size=5, grace=5.0
+        )
+        queue.start(answer, request(1))
+        draining = asyncio.create_task(queue.drain())
+        await asyncio.sleep(0)
+        queue.start(answer, request(2))  # the grace is still running
+        gate.set()
+        with caplog.at_level(logging.WARNING, logger="bot.slack"):
+            await asyncio.wait_for(draining, 5)
+            queue.start(answer, request(3))  # the drain has ended
+        await asyncio.sleep(0)
+        assert answered == ["1", "2"]
+        assert told == []
+        assert "after the drain ended; dropped" in caplog.text
+
+
+async def _no_tell(request: AsyncBoltRequest, text: str) -> bool:
+    raise AssertionError(f"nobody is told anything here: {text!r}")
+
+
+def _never(request: AsyncBoltRequest) -> bool:
+    return False

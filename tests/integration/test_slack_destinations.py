@@ -11,7 +11,14 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from bot.slack.destinations import USES, Destination, Message, ResponseUrl, ResponseUrls
+from bot.slack.destinations import (
+    LIFETIME,
+    USES,
+    Destination,
+    Message,
+    ResponseUrl,
+    ResponseUrls,
+)
 from tests.fakes import Sleeps
 from tests.support.slack import Recorder
 from tests.support.slack_app import Clients
@@ -179,7 +186,7 @@ class TestRetries:
         recorder.fail_next(url, 500, 500, 200, *[503] * 10)
         destination = self._to(clients, url, clock)
         with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
-            assert await destination.post(MESSAGE, public=True)  # third try: 2 uses left
+            assert await destination.replace(MESSAGE)  # third try: 2 uses left
             assert not await destination.delete()
         assert len(recorder.posts(url)) == USES == 5
         assert "5 uses" in caplog.text
@@ -199,6 +206,39 @@ class TestRetries:
         assert len(recorder.posts(url)) == 1
         assert clock.delays == []
         assert "30 min" in caplog.text
+
+    async def test_nothing_is_posted_past_thirty_minutes(
+        self, clients: Clients, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An answer ready only after the response_url expired (it waited in the queue, VCC
+        was slow) is not posted at all, not even once; the destination says it has expired,
+        and the drop is logged without the URL's path."""
+        url, clock = recorder.response_url(), Clock()
+        destination = self._to(clients, url, clock)
+        clock.now = LIFETIME - 1
+        assert not destination.expired()
+        clock.now = LIFETIME
+        assert destination.expired()
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert not await destination.reply(MESSAGE)
+        assert recorder.posts(url) == []
+        assert "30 min" in caplog.text
+        assert urlsplit(url).path not in caplog.text
+
+    async def test_a_closed_client_is_a_logged_drop(
+        self, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A post made after stopping closed the response_url client (a late notice) returns
+        False with a warning, not a RuntimeError traceback."""
+        url, clock = recorder.response_url(), Clock()
+        closed = httpx.AsyncClient()
+        await closed.aclose()
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert not await ResponseUrl(closed, url, sleep=clock.sleep, now=clock).post(MESSAGE)
+        assert "client is closed" in caplog.text
+        assert urlsplit(url).path not in caplog.text
+        assert recorder.posts(url) == []
+        assert clock.delays == []
 
     async def test_a_wait_longer_than_half_a_minute_is_not_sat_out(
         self, clients: Clients, recorder: Recorder, caplog: pytest.LogCaptureFixture
@@ -268,3 +308,95 @@ class TestOpening:
         """hooks.slack.com over https is opened as a ResponseUrl (no request made here)."""
         urls = ResponseUrls(clients.app, api_url="https://slack.com/api/", sleep=Sleeps())
         assert isinstance(urls.open("https://hooks.slack.com/commands/T1/2/x"), ResponseUrl)
+
+
+class RefuseFirstConnection(httpx.AsyncBaseTransport):
+    """A transport whose first request fails before it is sent (no connection made)."""
+
+    def __init__(self) -> None:
+        self._real = httpx.AsyncHTTPTransport()
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.refused:
+            self.refused += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self._real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._real.aclose()
+
+
+@shared_loop
+class TestPublicPosts:
+    """A public post is a new message in the channel: tried again only when Slack cannot have
+    taken it (no connection was made, or 429), never after it may have posted it (a timeout
+    waiting for the answer, a 5xx), which would post it in the channel twice."""
+
+    def _to(self, http: httpx.AsyncClient, url: str, clock: Clock) -> ResponseUrl:
+        return ResponseUrl(http, url, sleep=clock.sleep, now=clock)
+
+    @pytest.mark.parametrize("status", [500, 502, 503, 504])
+    @pytest.mark.parametrize("how", ["post", "reply"])
+    async def test_a_server_error_is_not_retried(
+        self,
+        clients: Clients,
+        recorder: Recorder,
+        caplog: pytest.LogCaptureFixture,
+        status: int,
+        how: str,
+    ) -> None:
+        """A 5xx to a public post (Share) is not tried again: one post, False, logged why."""
+        url, clock = recorder.response_url("actions"), Clock()
+        recorder.fail_next(url, status)
+        destination = self._to(clients.app, url, clock)
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert not await getattr(destination, how)(MESSAGE, public=True)
+        assert len(recorder.posts(url)) == 1
+        assert clock.delays == []
+        assert f"HTTP {status}; not tried again" in caplog.text
+        assert urlsplit(url).path not in caplog.text
+
+    async def test_a_read_timeout_is_not_retried(
+        self, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A public post Slack received but did not answer in time is not posted again."""
+        url, clock = recorder.response_url("actions"), Clock()
+        release = recorder.hold_next(url)
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            async with httpx.AsyncClient(timeout=0.2) as impatient:
+                assert not await self._to(impatient, url, clock).post(MESSAGE, public=True)
+        release.set()
+        assert len(recorder.posts(url)) == 1
+        assert clock.delays == []
+        assert "ReadTimeout; not tried again" in caplog.text
+
+    async def test_429_is_retried(self, clients: Clients, recorder: Recorder) -> None:
+        """A 429 means Slack did not post it: the public post is tried again, as asked."""
+        url, clock = recorder.response_url("actions"), Clock()
+        recorder.fail_next(url, 429, retry_after="2")
+        assert await self._to(clients.app, url, clock).post(MESSAGE, public=True)
+        assert len(recorder.posts(url)) == 2
+        assert clock.delays == [2.0]
+
+    async def test_a_refused_connection_is_retried(self, recorder: Recorder) -> None:
+        """No connection made means nothing sent: the public post is tried again."""
+        url, clock = recorder.response_url("actions"), Clock()
+        transport = RefuseFirstConnection()
+        async with httpx.AsyncClient(transport=transport) as http:
+            assert await self._to(http, url, clock).post(MESSAGE, public=True)
+        assert transport.refused == 1
+        assert len(recorder.posts(url)) == 1
+        assert len(clock.delays) == 1
+
+    async def test_a_private_answer_is_still_retried_after_a_timeout(
+        self, recorder: Recorder
+    ) -> None:
+        """A private reply, a replace or a delete may be tried again after a timeout: a repeat
+        shows the asker nothing new."""
+        url, clock = recorder.response_url("actions"), Clock()
+        release = recorder.hold_next(url)
+        async with httpx.AsyncClient(timeout=0.2) as impatient:
+            assert await self._to(impatient, url, clock).replace(MESSAGE)
+        release.set()
+        assert len(recorder.posts(url)) == 2
