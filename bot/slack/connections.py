@@ -10,8 +10,17 @@ each time). `ConnectionGuard` wraps aiohttp's protocol factory:
                      is closed (later requests: aiohttp's keep-alive timeout, `idle_seconds`)
     at the cap       the connection waiting longest without a request in progress is closed
                      to make room (a health check still gets in); with every connection busy
-                     the new one is refused
+                     the new one is refused. A request counts as in progress only once its
+                     body is in and Slack's signature checks (`busy`, called by the events
+                     handler): a client trickling bodies stays closable, so it cannot hold
+                     the cap
     the log          one line per minute at most about either, with counts
+    the file limit   the soft open-file limit is raised to the hard one, and the cap leaves
+                     `Limits.reserved` descriptors for everything else: the outbound pools,
+                     the accept backlog (asyncio accepts up to `backlog` sockets before the
+                     guard sees one) and a margin; should accept() still fail for want of
+                     descriptors, asyncio's error (a traceback per socket) is one line a
+                     minute (`QuietAcceptErrors`)
 
 The body's own deadline (`body_seconds`) is the events handler's (bot/slack/ingress.py).
 """
@@ -29,10 +38,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 __all__ = [
+    "ACCEPT_ERROR",
+    "BACKLOG",
     "RESERVED_FILES",
     "ConnectionGuard",
     "GuardedSite",
     "Limits",
+    "QuietAcceptErrors",
     "Throttled",
     "fit_open_files",
     "usable_connections",
@@ -40,7 +52,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-RESERVED_FILES = 64  # descriptors kept for everything but inbound connections (VCC, Slack, logs)
+RESERVED_FILES = 64  # a margin beyond the pools and the backlog (logs, DNS, the listener...)
+BACKLOG = 16  # the listening socket's accept queue; asyncio accepts this many at a time
+ACCEPT_ERROR = "socket.accept() out of system resource"  # asyncio's words, at EMFILE
 
 
 @dataclass(frozen=True)
@@ -54,27 +68,37 @@ class Limits:
         idle_seconds: a kept-alive connection with no request; longer than the usual proxy
             idle timeout (60 s), so a proxy in front never sends on a connection we closed.
         max_connections: open at once (AGENTSTATE_MAX_CONNECTIONS).
+        backlog: the listening socket's accept queue.
+        pools: descriptors the outbound connection pools may hold (VCC, response_urls).
     """
 
     max_body: int = 1024 * 1024
     header_seconds: float = 10.0
-    body_seconds: float = 10.0
+    body_seconds: float = 3.0  # Slack's bodies are a few kB
     idle_seconds: float = 75.0
     max_connections: int = 1000
+    backlog: int = BACKLOG
+    pools: int = 0
+
+    @property
+    def reserved(self) -> int:
+        """Descriptors kept for everything but inbound connections."""
+        return RESERVED_FILES + self.pools + self.backlog
 
 
-def usable_connections(wanted: int, *, soft_limit: int) -> int:
-    """The most connections that fit under an open-file limit, leaving RESERVED_FILES."""
-    return max(1, min(wanted, soft_limit - RESERVED_FILES))
+def usable_connections(wanted: int, *, soft_limit: int, reserved: int = RESERVED_FILES) -> int:
+    """The most connections that fit under an open-file limit, leaving `reserved`."""
+    return max(1, min(wanted, soft_limit - reserved))
 
 
-def fit_open_files(wanted: int) -> int:
-    """Raise this process's open-file limit as far as `wanted` connections need (up to the
-    hard limit); return how many connections fit, warning once if fewer than `wanted`."""
+def fit_open_files(wanted: int, reserved: int = RESERVED_FILES) -> int:
+    """Raise this process's soft open-file limit to the hard limit (everything else the
+    process opens gets the room too); return how many connections fit beside `reserved`
+    other descriptors, warning once if fewer than `wanted`."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = wanted + RESERVED_FILES
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        # An unlimited hard limit is not a number setrlimit takes for the soft one on Linux.
+        raised = max(soft, wanted + reserved) if hard == resource.RLIM_INFINITY else hard
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
             soft = raised
@@ -82,7 +106,7 @@ def fit_open_files(wanted: int) -> int:
             pass  # keep the soft limit; the cap shrinks to fit it below
     if soft == resource.RLIM_INFINITY:
         return wanted
-    fits = usable_connections(wanted, soft_limit=soft)
+    fits = usable_connections(wanted, soft_limit=soft, reserved=reserved)
     if fits < wanted:
         log.warning(
             "AGENTSTATE_MAX_CONNECTIONS=%d does not fit the open-file limit (%d): capping at %d",
@@ -122,6 +146,41 @@ class Throttled:
             self._logger.warning(self._message, self._count, *args)
             self._count = 0
             self._next = now + self._interval
+
+
+class QuietAcceptErrors(logging.Filter):
+    """For asyncio's logger: its "socket.accept() out of system resource" error, a traceback
+    per failed accept (a burst each second while descriptors are short), becomes one line a
+    minute with the count; other records pass as they are.
+
+    Args:
+        now: the clock (time.monotonic).
+    """
+
+    def __init__(self, *, interval: float = 60.0, now: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self._interval = interval
+        self._now = now
+        self._count = 0
+        self._next = float("-inf")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(ACCEPT_ERROR):
+            return True
+        self._count += 1
+        now = self._now()
+        if now < self._next:
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        record.msg = "%s (%s): %d time(s) since the last such line, one line a minute at most"
+        record.args = (ACCEPT_ERROR, exc or "no detail", self._count)
+        record.exc_info, record.exc_text = None, None
+        self._count, self._next = 0, now + self._interval
+        return True
+
+
+# One instance, so starting a second site adds no second copy (addFilter keeps one).
+_QUIET_ACCEPT_ERRORS = QuietAcceptErrors()
 
 
 class _Guarded(asyncio.Protocol):
@@ -197,7 +256,7 @@ class ConnectionGuard:
     def bind(self, factory: Callable[[], asyncio.Protocol]) -> None:
         """Start guarding aiohttp's protocol factory (`AppRunner.server`)."""
         self._factory = factory
-        self._cap = fit_open_files(self.limits.max_connections)
+        self._cap = fit_open_files(self.limits.max_connections, self.limits.reserved)
 
     def __call__(self) -> asyncio.Protocol:
         return _Guarded(self)
@@ -239,26 +298,38 @@ class ConnectionGuard:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Marks the request's connection busy while it is handled (an aiohttp middleware)."""
-        conn = self._by_transport.get(request.transport) if request.transport else None
+        """Notes that the connection's headers came in time (an aiohttp middleware); once
+        `busy` has marked it, it is closable again when the request is done."""
+        conn = self._conn(request)
         if conn is None:
             return await handler(request)
-        self._waiting.pop(conn, None)
         conn.served = True
         if conn.timer is not None:
             conn.timer.cancel()
+        self._waiting.pop(conn, None)  # still closable, but now the most recent to ask
+        self._waiting[conn] = None
         try:
             return await handler(request)
         finally:
             if conn in self._open:
                 self._waiting[conn] = None
 
+    def busy(self, request: web.Request) -> None:
+        """The request's body is in and signed: its connection is not closed to make room
+        until the request is answered."""
+        conn = self._conn(request)
+        if conn is not None:
+            self._waiting.pop(conn, None)
+
+    def _conn(self, request: web.Request) -> _Guarded | None:
+        return self._by_transport.get(request.transport) if request.transport else None
+
 
 class GuardedSite(web.TCPSite):
     """aiohttp's TCP site, accepting connections through a `ConnectionGuard`."""
 
     def __init__(self, runner: web.AppRunner, host: str, port: int, guard: ConnectionGuard) -> None:
-        super().__init__(runner, host, port)
+        super().__init__(runner, host, port, backlog=guard.limits.backlog)
         self.guard = guard
 
     async def start(self) -> None:
@@ -267,6 +338,7 @@ class GuardedSite(web.TCPSite):
         server = self._runner.server
         assert server is not None
         self.guard.bind(server)
+        logging.getLogger("asyncio").addFilter(_QUIET_ACCEPT_ERRORS)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self.guard, self._host, self._port, backlog=self._backlog, reuse_address=True

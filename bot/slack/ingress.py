@@ -34,6 +34,7 @@ __all__ = ["WINDOW_SECONDS", "Replays", "events_handler"]
 
 log = logging.getLogger(__name__)
 
+FORM = "application/x-www-form-urlencoded"
 WINDOW_SECONDS = 300.0  # Slack's replay window: the verifier refuses timestamps further off
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -105,8 +106,9 @@ def _bolt_request(text: str, request: web.Request) -> AsyncBoltRequest | None:
     return bolt_request if isinstance(bolt_request.body, dict) else None
 
 
-def _is_ssl_check(raw: bytes) -> bool:
-    if b"ssl_check=" not in raw:
+def _is_ssl_check(request: web.Request, raw: bytes) -> bool:
+    """Slack's certificate probe: a form body with ssl_check=1 (nothing else is one)."""
+    if request.content_type != FORM or b"ssl_check=" not in raw:
         return False
     return dict(parse_qsl(raw.decode("utf-8", "replace"))).get("ssl_check") == "1"
 
@@ -130,7 +132,12 @@ async def _read(request: web.Request, limits: Limits) -> bytes | None:
 
 
 def events_handler(
-    bolt: AsyncApp, signing_secret: str, limits: Limits, replays: Replays | None = None
+    bolt: AsyncApp,
+    signing_secret: str,
+    limits: Limits,
+    replays: Replays | None = None,
+    *,
+    verified: Callable[[web.Request], None] = lambda _: None,
 ) -> Handler:
     """The aiohttp handler for POST /slack/events (see the module docstring).
 
@@ -139,6 +146,8 @@ def events_handler(
         signing_secret: SLACK_SIGNING_SECRET.
         limits: the body's time limit (its size is the web app's `client_max_size`).
         replays: what has run (default: a new memory, for this handler alone).
+        verified: called with each request whose body is in and signed (the connection
+            guard's `busy`: only then may its connection hold a place under the cap).
     """
     verifier = SignatureVerifier(signing_secret)
     ran = replays if replays is not None else Replays()
@@ -149,12 +158,13 @@ def events_handler(
         raw = await _read(request, limits)
         if raw is None:
             return web.Response(status=400)  # nobody is there to read it
-        if _is_ssl_check(raw):
+        if _is_ssl_check(request, raw):
             return web.Response()
         text = _verified(verifier, raw, request.headers)
         if text is None:
             unsigned()
             return web.json_response({"error": "invalid request"}, status=401)
+        verified(request)
         if not ran.first(request.headers["X-Slack-Signature"]):
             copies()
             return web.Response()

@@ -22,19 +22,27 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
 from bot.app import App
 from bot.errors import ConfigError
+from bot.settings import Settings
 from bot.slack.connections import ConnectionGuard, GuardedSite, Limits
 from bot.slack.ingress import events_handler
-from bot.slack.lazy import answer_client, drain
+from bot.slack.lazy import answer_client, drain, notice_slots
 from bot.slack.register import build_bolt_app
-from bot.slack.workspaces import Workspaces, check_token
+from bot.slack.workspaces import (
+    ATTEMPT_SECONDS,
+    Unanswered,
+    Workspaces,
+    check_token,
+    until_answered,
+)
+from bot.vcc.client import POOL_SIZE as VCC_POOL_SIZE
 
 __all__ = [
     "EVENTS_PATH",
     "build_web_app",
+    "http_limits",
     "listen",
     "serve",
     "serve_http",
@@ -75,14 +83,23 @@ def build_web_app(
     async def finish_answers(_: web.Application) -> None:
         await drain(bolt)
 
-    events = events_handler(bolt, signing_secret, limits)
+    events = events_handler(bolt, signing_secret, limits, verified=guard.busy)
     web_app = web.Application(middlewares=[guard.middleware], client_max_size=limits.max_body)
     web_app[GUARD] = guard
     web_app.add_routes(
         [web.post(EVENTS_PATH, events), web.get("/healthz", healthz), web.get("/readyz", readyz)]
     )
-    web_app.on_shutdown.append(finish_answers)
+    # On cleanup, not on shutdown: aiohttp runs that once the requests being handled are done,
+    # so an answer acked as the server stops is queued before the drain, not told "restarting".
+    web_app.on_cleanup.append(finish_answers)
     return web_app
+
+
+def http_limits(settings: Settings) -> Limits:
+    """The HTTP server's limits: the connection cap, leaving descriptors for the outbound
+    pools (VCC's, and the response_url client's as `answer_client` sizes it)."""
+    replies = settings.answer_workers + notice_slots(settings.answer_workers)
+    return Limits(max_connections=settings.max_connections, pools=VCC_POOL_SIZE + replies)
 
 
 async def listen(web_app: web.Application, host: str, port: int) -> web.AppRunner:
@@ -136,21 +153,46 @@ async def serve_http(
         await runner.cleanup()
 
 
-async def serve_socket_mode(bolt: AsyncApp, app_token: str) -> None:
+async def _socket_url(handler: AsyncSocketModeHandler, app_token: str, sleep: Sleep) -> str:
+    """The WebSocket URL from apps.connections.open, asked until Slack answers.
+
+    Asked here rather than by the Socket Mode client, which reads the error of a non-JSON
+    answer as a dict (an AttributeError), sleeps on its own and retries a refused token
+    forever.
+    """
+
+    async def attempt() -> str:
+        async with asyncio.timeout(ATTEMPT_SECONDS):
+            opened = await handler.client.web_client.apps_connections_open(app_token=app_token)
+        url = opened.data.get("url") if isinstance(opened.data, dict) else None
+        if not isinstance(url, str) or not url:
+            raise Unanswered("no url in the answer")
+        return url
+
+    return await until_answered(
+        attempt,
+        variable="SLACK_APP_TOKEN",
+        sleep=sleep,
+        first="could not reach Slack to open Socket Mode (%s): asking again in %.0f s",
+        again="Slack still not answering apps.connections.open (%s); asking again in %.0f s",
+    )
+
+
+async def serve_socket_mode(
+    bolt: AsyncApp, app_token: str, *, sleep: Sleep = asyncio.sleep
+) -> None:
     """Take Slack's requests over Socket Mode until cancelled (no public URL needed); answers
     already acked are finished before it returns.
+
+    Args:
+        sleep: how the start waits between tries while Slack does not answer.
 
     Raises:
         ConfigError: Slack refused the app-level token (SLACK_APP_TOKEN).
     """
     handler = AsyncSocketModeHandler(bolt, app_token)
     try:
-        # The client retries a refused token forever; ask for the socket URL here, once.
-        try:
-            handler.client.wss_uri = await handler.client.issue_new_wss_url()
-        except SlackApiError as exc:
-            error = exc.response.get("error", "refused")
-            raise ConfigError("SLACK_APP_TOKEN", f"Slack refused the token ({error})") from None
+        handler.client.wss_uri = await _socket_url(handler, app_token, sleep)
         await handler.connect_async()  # type: ignore[no-untyped-call]  # untyped in Bolt
         log.info("Slack over Socket Mode: connected")
         await asyncio.Event().wait()  # until cancelled
@@ -165,7 +207,8 @@ async def serve(app: App, *, sleep: Sleep = asyncio.sleep) -> None:
     HTTP on PORT), checking the bot token beside it.
 
     Args:
-        sleep: how the token check waits between tries while Slack does not answer.
+        sleep: how the token check (and the Socket Mode start) waits between tries while
+            Slack does not answer.
 
     Raises:
         ConfigError: no bot token, Slack refused a token, or PORT is taken.
@@ -183,9 +226,11 @@ async def serve(app: App, *, sleep: Sleep = asyncio.sleep) -> None:
             bolt = build_bolt_app(app, http, signing_secret=secret, workspaces=workspaces)
             group.create_task(check_token(app.slack, workspaces, sleep=sleep), name="auth.test")
             if settings.slack_app_token is not None:
-                await serve_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+                await serve_socket_mode(
+                    bolt, settings.slack_app_token.get_secret_value(), sleep=sleep
+                )
             else:
-                limits = Limits(max_connections=settings.max_connections)
+                limits = http_limits(settings)
                 await serve_http(bolt, settings.port, signing_secret=secret, limits=limits)
     except* ConfigError as group:
         # The check (a task) or the start (PORT) found a bad setting; raised below, alone,

@@ -19,18 +19,19 @@ import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import ConfigError
 
-__all__ = ["REFUSALS", "Admission", "Workspaces", "check_token"]
+__all__ = ["REFUSALS", "Admission", "Unanswered", "Workspaces", "check_token", "until_answered"]
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 
 # Slack's word that the token itself is bad; any other failure may pass.
 REFUSALS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
@@ -104,8 +105,14 @@ def _error(exc: SlackApiError) -> str | None:
     return str(error) if error else None
 
 
+class Unanswered(Exception):
+    """Slack answered, but not with what was asked for (e.g. no team_id): try again."""
+
+
 def _why(exc: Exception) -> tuple[str, float]:
     """(what went wrong, in words, without secrets; Retry-After in seconds or 0)."""
+    if isinstance(exc, Unanswered):
+        return str(exc), 0.0
     if not isinstance(exc, SlackApiError):
         return type(exc).__name__, 0.0
     status = getattr(exc.response, "status_code", None)
@@ -116,6 +123,41 @@ def _why(exc: Exception) -> tuple[str, float]:
         retry_after = 0.0
     error = _error(exc)
     return f"HTTP {status}" + (f", {error}" if error else ""), max(0.0, retry_after)
+
+
+async def until_answered(
+    ask: Callable[[], Awaitable[T]], *, variable: str, sleep: Sleep, first: str, again: str
+) -> T:
+    """Call `ask` until it returns. Slack's explicit refusal of the token (REFUSALS) is a bad
+    setting; every other failure (5xx, 429, not JSON, a timeout, no connection, `Unanswered`)
+    is an outage: asked again after 1, 2, 4 ... up to 300 s (at least Retry-After).
+
+    Args:
+        variable: the setting holding the token `ask` uses, named by the ConfigError.
+        first: the warning for the first failure (%s why, %.0f the wait); `again` the info
+            line for each later one.
+
+    Raises:
+        ConfigError: Slack refused the token.
+    """
+    delay, failures = FIRST_DELAY, 0
+    while True:
+        try:
+            return await ask()
+        except SlackApiError as exc:
+            if (error := _error(exc)) in REFUSALS:
+                raise ConfigError(variable, f"Slack refused the token ({error})") from None
+            why, retry_after = _why(exc)
+        except Exception as exc:  # any other failure is an outage, not a bad token
+            why, retry_after = _why(exc)
+        wait = max(delay, retry_after)
+        failures += 1
+        if failures == 1:
+            log.warning(first, why, wait)
+        else:
+            log.info(again, why, wait)
+        await sleep(wait)
+        delay = min(delay * 2, MAX_DELAY)
 
 
 async def _ask(client: AsyncWebClient, seconds: float) -> dict[str, Any]:
@@ -133,43 +175,32 @@ async def check_token(
 ) -> None:
     """Ask Slack who the bot is (auth.test) until it answers; learn the workspace.
 
-    Every other failure (5xx, 429, not JSON, a timeout, no connection) is an outage: logged
-    once as a warning, then asked again after 1, 2, 4 ... up to 300 s (at least Retry-After).
+    Every other failure than a refusal is an outage: logged once as a warning, then asked
+    again, backing off (`until_answered`).
 
     Raises:
         ConfigError: Slack refused SLACK_BOT_TOKEN (invalid_auth, not_authed,
             account_inactive, token_revoked).
     """
-    delay, failures = FIRST_DELAY, 0
-    while True:
+
+    async def attempt() -> dict[str, Any]:
         workspaces.asking()
         try:
             who = await _ask(client, attempt_seconds)
-        except SlackApiError as exc:
-            if (error := _error(exc)) in REFUSALS:
-                raise ConfigError("SLACK_BOT_TOKEN", f"Slack refused the token ({error})") from None
-            why, retry_after = _why(exc)
-        except Exception as exc:  # any other failure is an outage, not a bad token
-            why, retry_after = _why(exc)
-        else:
             team_id = str(who.get("team_id") or "")
-            if team_id:
-                workspaces.learn(team_id)
-                log.info("Slack: signed in as bot user %s in team %s", who.get("user_id"), team_id)
-                return
-            why, retry_after = "no team_id in the answer", 0.0
+            if not team_id:
+                raise Unanswered("no team_id in the answer")
+            workspaces.learn(team_id)
+            return who
         finally:
             workspaces.asked()
-        wait = max(delay, retry_after)
-        failures += 1
-        if failures == 1:
-            log.warning(
-                "could not reach Slack to check the bot token (%s): answering only the "
-                "allow-list (AGENTSTATE_ALLOWED_TEAMS) until it answers; asking again in %.0f s",
-                why,
-                wait,
-            )
-        else:
-            log.info("Slack still not answering auth.test (%s); asking again in %.0f s", why, wait)
-        await sleep(wait)
-        delay = min(delay * 2, MAX_DELAY)
+
+    who = await until_answered(
+        attempt,
+        variable="SLACK_BOT_TOKEN",
+        sleep=sleep,
+        first="could not reach Slack to check the bot token (%s): answering only the "
+        "allow-list (AGENTSTATE_ALLOWED_TEAMS) until it answers; asking again in %.0f s",
+        again="Slack still not answering auth.test (%s); asking again in %.0f s",
+    )
+    log.info("Slack: signed in as bot user %s in team %s", who.get("user_id"), workspaces.own)

@@ -416,7 +416,7 @@ class TestStartup:
 class TestSocketMode:
     @contextlib.asynccontextmanager
     async def _serve(
-        self, app: App, recorder: Recorder, clients: Clients
+        self, app: App, recorder: Recorder, clients: Clients, sleep: Sleeps | None = None
     ) -> AsyncIterator[asyncio.Task[None]]:
         bolt = build_bolt_app(
             aimed_at(app, recorder),
@@ -424,7 +424,7 @@ class TestSocketMode:
             signing_secret=SECRET,
             workspaces=our_workspace(app),
         )
-        serving = asyncio.create_task(serve_socket_mode(bolt, APP_TOKEN))
+        serving = asyncio.create_task(serve_socket_mode(bolt, APP_TOKEN, sleep=sleep or Sleeps()))
         try:
             yield serving
         finally:
@@ -490,6 +490,52 @@ class TestSocketMode:
             await serve_socket_mode(bolt, APP_TOKEN)
         assert caught.value.variable == "SLACK_APP_TOKEN"
         assert APP_TOKEN not in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("status", "body"),
+        [
+            (503, "<html>down for maintenance</html>"),
+            (500, '{"ok": false, "error": "internal_error"}'),
+            (200, '{"ok": false, "error": "fatal_error"}'),
+        ],
+        ids=["503-html", "500-json", "other-error"],
+    )
+    async def test_an_outage_at_start_is_retried(
+        self,
+        app: App,
+        recorder: Recorder,
+        clients: Clients,
+        status: int,
+        body: str,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """apps.connections.open failing (HTML 503, a JSON 5xx, an error code that is not a
+        refusal) is an outage, not a bad token: asked again, backing off through the injected
+        sleep, until Slack answers; no traceback."""
+        recorder.fail("apps.connections.open", status, body, times=2)
+        sleeps = Sleeps()
+        with caplog.at_level(logging.INFO, logger="bot.slack"):
+            async with self._serve(app, recorder, clients, sleeps):
+                await recorder.socket()
+        assert recorder.calls("apps.connections.open") == 3
+        assert len(sleeps.delays) == 2
+        assert sleeps.delays[0] < sleeps.delays[1]
+        assert not any(r.exc_info for r in caplog.records)
+
+    async def test_slack_unreachable_at_start_keeps_trying(
+        self, app: App, clients: Clients
+    ) -> None:
+        """A refused connection to apps.connections.open is retried, backing off."""
+        async with Recorder() as gone:
+            aimed = aimed_at(app, gone)
+        bolt = build_bolt_app(
+            aimed, clients.app, signing_secret=SECRET, workspaces=our_workspace(app)
+        )
+        sleep = _GiveUpAfter(3)
+        with pytest.raises(asyncio.CancelledError):
+            await serve_socket_mode(bolt, APP_TOKEN, sleep=sleep)
+        assert sleep.delays == sorted(sleep.delays)
+        assert sleep.delays[0] < sleep.delays[-1]
 
 
 class TestLogFilters:

@@ -118,6 +118,14 @@ class TestGarbage:
         response = await slack.send.post(body)
         assert response.status_code == 413
 
+    async def test_only_a_form_body_is_an_ssl_check(self, slack: Slack) -> None:
+        """Slack's certificate probe is a form body; an unsigned JSON body that happens to
+        hold "&ssl_check=1&" is no probe, so it is refused for its missing signature."""
+        body = b'{"a": "&ssl_check=1&"}'
+        response = await slack.send.post(body, {"Content-Type": JSON})
+        probe = await slack.send.post(b"ssl_check=1&token=x", {"Content-Type": FORM})
+        assert (response.status_code, probe.status_code) == (401, 200)
+
 
 @shared_loop
 class TestReplays:
