@@ -250,6 +250,16 @@ class _GiveUpAfter:
             raise asyncio.CancelledError
 
 
+def _http_env(recorder: Recorder, port: int) -> dict[str, str]:
+    """Settings that serve Slack over HTTP on `port`, the Web API aimed at `recorder`."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": recorder.api_url,
+        "PORT": str(port),
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -348,12 +358,7 @@ class TestStartup:
         """With auth.test never answering, the app is listening (and healthy) before it."""
         recorder.hang("auth.test")
         port = _free_port()
-        env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": recorder.api_url,
-            "PORT": str(port),
-        }
+        env = _http_env(recorder, port)
         async with simulated_slack_app(**env) as built:
             serving = asyncio.create_task(serve(built, sleep=Sleeps()))
             try:
@@ -373,12 +378,7 @@ class TestStartup:
         token's workspace is answered."""
         recorder.fail("auth.test", 503, "down", times=2)
         port = _free_port()
-        env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": recorder.api_url,
-            "PORT": str(port),
-        }
+        env = _http_env(recorder, port)
         events = f"http://127.0.0.1:{port}{EVENTS_PATH}"
         send = SlackSender(clients.slack, events, Signer(SECRET), recorder)
         async with simulated_slack_app(**env) as built:
@@ -400,12 +400,7 @@ class TestStartup:
         """The check runs beside the server; Slack refusing the token still stops `serve`
         with the configuration error (exit 2 in __main__)."""
         recorder.api_answers["auth.test"] = {"ok": False, "error": "token_revoked"}
-        env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": recorder.api_url,
-            "PORT": str(_free_port()),
-        }
+        env = _http_env(recorder, _free_port())
         async with simulated_slack_app(**env) as built:
             with pytest.raises(ConfigError) as caught:
                 await asyncio.wait_for(serve(built, sleep=Sleeps()), 5)
