@@ -42,6 +42,8 @@ class Freshness:
 
     as_of: datetime
     stale: bool = False
+    # The bot has just started and is still reading today's rows: totals so far are partial.
+    loading: bool = False
 
 
 @dataclass(frozen=True)

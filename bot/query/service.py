@@ -21,11 +21,11 @@ from bot.query.source import ReadScope, StateSource
 from bot.query.window import DEFAULT_WINDOW, Window, day_start, resolve_window
 from bot.vcc.models import State
 
-__all__ = ["HISTORY_LOOKBACK", "Policy", "Query"]
+__all__ = ["HISTORY_LOOKBACK", "TODAY_LOOKBACK", "Policy", "Query"]
 
 HISTORY_LOOKBACK = timedelta(days=3)
 # A read near midnight still shows a few hours, so "how long" is never cut at 00:00.
-_TODAY_LOOKBACK = timedelta(hours=4)
+TODAY_LOOKBACK = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,9 @@ class Query:
         # Rows from before the window too: a state that began earlier (a weekend logged out)
         # still fills the window's start. One agent's rows, so the look-back is cheap. A
         # closed window needs no live status.
-        scope = ReadScope(span.start - HISTORY_LOOKBACK, span.end, agent.id, live=span.end >= now)
+        scope = ReadScope(
+            span.start, span.end, agent.id, live=span.end >= now, lookback=HISTORY_LOOKBACK
+        )
         read = await self._source.read(scope)
         return summaries.history(read, agent, span, now, policy.thresholds)
 
@@ -133,6 +135,6 @@ class Query:
     async def _snapshot(self, agent_id: str | None = None) -> summaries.Snapshot:
         now = self._clock.now()
         today = day_start(now, self._policy.zone)
-        start = min(today, now - _TODAY_LOOKBACK)
+        start = min(today, now - TODAY_LOOKBACK)
         read = await self._source.read(ReadScope(start, now, agent_id))
         return summaries.Snapshot(read, today, now)

@@ -12,24 +12,32 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.query.results import Totals
+from bot.query.timeline import Current, periods, totals
 from bot.vcc.client import VccClient
 from bot.vcc.models import AgentState, AgentStatus
 
-__all__ = ["FloorRead", "ReadScope", "StateSource", "VccSource"]
+__all__ = ["FloorRead", "ReadScope", "RowIndex", "StateSource", "VccSource"]
 
 
 @dataclass(frozen=True)
 class ReadScope:
-    """What a read covers: rows overlapping [start, end), only `agent_id`'s when given, and
-    with `live` the current status of every agent (or that one agent)."""
+    """What a read covers: rows that started or ended in [start, end), only `agent_id`'s
+    when given, and with `live` the current status of every agent (or that one agent).
+
+    With a `lookback`, also the row in force at `start` if it began up to `lookback` before
+    (a weekend logged out still fills Monday's first hours); a source may bring more rows
+    of the lookback, which answers clip away.
+    """
 
     start: datetime
     end: datetime
     agent_id: str | None = None
     live: bool = True
+    lookback: timedelta = timedelta()
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,11 @@ class FloorRead:
     rows: Mapping[str, Sequence[AgentState]]
     status: Mapping[str, AgentStatus]
     as_of: datetime
+    # A faster way to what whole-floor answers need, when the source has one (the floor
+    # model); without it they are worked out from `rows`, with the same result.
+    index: RowIndex | None = None
+    # Today's rows are still being read (the bot just started): totals would be too low.
+    loading: bool = False
 
     @classmethod
     def of(
@@ -60,6 +73,32 @@ class FloorRead:
     def rows_of(self, agent_id: str) -> Sequence[AgentState]:
         return self.rows.get(agent_id, ())
 
+    def open_rows_of(self, agent_id: str) -> Sequence[AgentState]:
+        """The agent's rows still going on, in start order."""
+        if self.index is not None:
+            return self.index.open_rows(agent_id)
+        return [r for r in self.rows_of(agent_id) if r.is_current]
+
+    def day_totals(self, agent_id: str, current: Current, start: datetime) -> Totals:
+        """Time per state from `start` to `as_of`, the current state to end it (as
+        `timeline.totals(timeline.periods(...))` gives, which is how it is worked out
+        without an index)."""
+        if self.index is not None:
+            return self.index.day_totals(agent_id, current, start, self.as_of)
+        return totals(periods(self.rows_of(agent_id), current, start, self.as_of, self.as_of))
+
+
+class RowIndex(Protocol):
+    """What a source can answer about its rows without building them (see FloorRead)."""
+
+    def open_rows(self, agent_id: str) -> Sequence[AgentState]:
+        """The agent's rows with a null duration among the read's rows, by start."""
+        ...
+
+    def day_totals(self, agent_id: str, current: Current, start: datetime, now: datetime) -> Totals:
+        """`totals(periods(rows, current, start, now, now))` over the agent's rows."""
+        ...
+
 
 class StateSource(Protocol):
     """Reads the floor. Raises `bot.errors.VccError` subclasses on failure."""
@@ -75,7 +114,8 @@ class VccSource:
 
     async def read(self, scope: ReadScope) -> FloorRead:
         agent_id = scope.agent_id
-        rows_read = self._client.agent_states(scope.start, scope.end, agent_id=agent_id)
+        start = scope.start - scope.lookback
+        rows_read = self._client.agent_states(start, scope.end, agent_id=agent_id)
         if not scope.live:
             rows = await rows_read
             return FloorRead.of(rows.rows, (), rows.as_of)

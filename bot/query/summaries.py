@@ -18,7 +18,6 @@ from bot.query.results import (
     Freshness,
     History,
     LiveInteraction,
-    Period,
     TeamLine,
     TeamsList,
     TeamSummary,
@@ -58,8 +57,10 @@ COUNT_ORDER: tuple[State, ...] = (
 _GONE = (State.LOGGED_OUT, State.UNKNOWN)
 
 
-def freshness(as_of: datetime, now: datetime, thresholds: Thresholds) -> Freshness:
-    return Freshness(as_of=as_of, stale=now - as_of > thresholds.stale)
+def freshness(
+    as_of: datetime, now: datetime, thresholds: Thresholds, *, loading: bool = False
+) -> Freshness:
+    return Freshness(as_of=as_of, stale=now - as_of > thresholds.stale, loading=loading)
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,12 @@ class Snapshot:
     def as_of(self) -> datetime:
         return self.read.as_of
 
+    def freshness(self, thresholds: Thresholds) -> Freshness:
+        return freshness(self.as_of, self.now, thresholds, loading=self.read.loading)
+
     def current(self, agent_id: str) -> Current:
         status = self.read.status.get(agent_id)
-        return current_state(self.read.rows_of(agent_id), status, self.as_of)
-
-    def today_periods(self, agent_id: str, current: Current) -> tuple[Period, ...]:
-        rows = self.read.rows_of(agent_id)
-        return periods(rows, current, self.today, self.as_of, self.as_of)
+        return current_state(self.read.open_rows_of(agent_id), status, self.as_of)
 
 
 def _elapsed(current: Current, as_of: datetime) -> timedelta:
@@ -91,7 +91,7 @@ def _assess(snap: Snapshot, agent: Agent, thresholds: Thresholds) -> tuple[Agent
     """One agent now (state, how long, flag) and their totals today."""
     current = snap.current(agent.id)
     elapsed = _elapsed(current, snap.as_of)
-    day = totals(snap.today_periods(agent.id, current))
+    day = snap.read.day_totals(agent.id, current, snap.today)
     line = AgentLine(
         agent=agent,
         state=current.state,
@@ -130,7 +130,7 @@ def agent_now(
         flag=line.flag,
         interactions=live,
         today=day,
-        freshness=freshness(snap.as_of, snap.now, thresholds),
+        freshness=snap.freshness(thresholds),
     )
 
 
@@ -155,7 +155,7 @@ def team_summary(
         agents=tuple(lines),
         occupancy=day.occupancy,
         away_today=day.away,
-        freshness=freshness(snap.as_of, snap.now, thresholds),
+        freshness=snap.freshness(thresholds),
     )
 
 
@@ -182,7 +182,7 @@ def teams_list(snap: Snapshot, teams: Sequence[Team], thresholds: Thresholds) ->
                 flagged=flagged,
             )
         )
-    return TeamsList(tuple(out), freshness(snap.as_of, snap.now, thresholds))
+    return TeamsList(tuple(out), snap.freshness(thresholds))
 
 
 def who(
@@ -196,9 +196,7 @@ def who(
     wanted = set(states)
     lines = [agent_line(snap, a, thresholds) for a in agents if snap.current(a.id).state in wanted]
     lines.sort(key=lambda line: (-line.elapsed.total_seconds(), line.agent.name.casefold()))
-    return WhoList(
-        tuple(states), word, team, tuple(lines), freshness(snap.as_of, snap.now, thresholds)
-    )
+    return WhoList(tuple(states), word, team, tuple(lines), snap.freshness(thresholds))
 
 
 def history(
@@ -220,5 +218,9 @@ def history(
         periods=spans,
         totals=totals(spans),
         bar=bar(spans, span.start, span.end),
-        freshness=freshness(read.as_of, now, thresholds) if is_open else Freshness(read.as_of),
+        freshness=(
+            freshness(read.as_of, now, thresholds, loading=read.loading)
+            if is_open
+            else Freshness(read.as_of, loading=read.loading)
+        ),
     )

@@ -1,37 +1,61 @@
 """What every state source guarantees, run against each implementation.
 
-Today the one source is `VccSource` (the VCC client, here on the simulated VCC over loopback);
-the live floor model joins the `source` fixture's parameters when it lands. The simulated
-floor (`sim_floor`) is the truth each read is checked against.
+Two sources: `VccSource` (the VCC client, here on the simulated VCC over loopback) and the
+live floor model (`FloorSource`: a poller on the same client keeping a `FloorModel`; older
+windows from VCC). The simulated floor (`sim_floor`) is the truth each read is checked
+against. The model answers as of its last poll, so its fixture polls once whenever the clock
+has moved since (what the running poller does every AGENTSTATE_POLL_SECONDS).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import FrozenClock
+from bot.floor import FloorModel, FloorSource, Poller, model_origin
 from bot.query.source import FloorRead, ReadScope, StateSource, VccSource
 from bot.sim import Floor, SimServer
 from bot.vcc.models import AgentState
 from tests.support.vcc import vcc_client
 
 
-@pytest.fixture(params=["vcc"])
+class _Polled:
+    """The floor model as the running bot has it: polled since the clock last moved."""
+
+    def __init__(self, source: FloorSource, clock: FrozenClock) -> None:
+        self._source = source
+        self._clock = clock
+        self._polled_at: object = None
+
+    async def read(self, scope: ReadScope) -> FloorRead:
+        if self._polled_at != self._clock.now():
+            await self._source.poller.cycle()
+            self._polled_at = self._clock.now()
+        return await self._source.read(scope)
+
+
+@pytest.fixture(params=["vcc", "model"])
 async def source(
-    request: pytest.FixtureRequest, sim_server: SimServer
+    request: pytest.FixtureRequest, sim_server: SimServer, sim_clock: FrozenClock
 ) -> AsyncIterator[StateSource]:
     """Each implementation of the StateSource contract, over the same simulated floor."""
-    if request.param == "vcc":
-        client = vcc_client(sim_server)
-        try:
+    client = vcc_client(sim_server, clock=sim_clock)
+    try:
+        if request.param == "vcc":
             yield VccSource(client)
-        finally:
-            await client.aclose()
-    else:  # pragma: no cover - a new implementation must be added here
-        raise AssertionError(request.param)
+        elif request.param == "model":
+            now = sim_clock.now()
+            model = FloorModel(model_origin(now, ZoneInfo("Europe/London")))
+            poller = Poller(client, model, sim_clock, zone=ZoneInfo("Europe/London"), interval=15)
+            yield _Polled(FloorSource(poller, client), sim_clock)
+        else:  # pragma: no cover - a new implementation must be added here
+            raise AssertionError(request.param)
+    finally:
+        await client.aclose()
 
 
 def _starts(read: FloorRead) -> set[tuple[str, object]]:
@@ -122,3 +146,20 @@ class TestAsOf:
         sim_clock.advance(timedelta(minutes=5))
         second = await source.read(ReadScope(sim_clock.now() - timedelta(hours=1), sim_clock.now()))
         assert second.as_of - first.as_of == timedelta(minutes=5)
+
+
+class TestLookback:
+    async def test_the_row_in_force_at_the_start_is_read(
+        self, source: StateSource, sim_clock: FrozenClock, sim_floor: Floor
+    ) -> None:
+        """With a look-back, each agent's row in force at the window's start is among its
+        rows, so a state that began earlier fills the window from its start."""
+        now = sim_clock.now()
+        start = now - timedelta(hours=3)
+        whole = await source.read(ReadScope(now - timedelta(hours=12), now))
+        for agent_id in list(whole.rows)[:12]:
+            read = await source.read(ReadScope(start, now, agent_id, lookback=timedelta(hours=12)))
+            rows = read.rows_of(agent_id)
+            before = [r for r in whole.rows_of(agent_id) if r.start < start]
+            assert before, "every agent of the floor has a row in the 9 hours before"
+            assert before[-1] in rows
