@@ -2,7 +2,8 @@
 
 Each renderer is built once for a floor (its time zone, whether it is simulated). `words` is
 the plain vocabulary, `mrkdwn` the only road into Slack markup, `kit` the block primitives
-and `check_limits`, which guards every message against Block Kit's limits.
+and `check_limits`, which guards every message against Block Kit's limits, `pieces` the
+timed parts of floor answers (bar, timeline, totals, the note while today's totals load).
 """
 
 from bot.format.blocks import ACTION_REFRESH, ACTION_RUN_PREFIX, ACTION_SHARE, BlockRenderer

@@ -8,7 +8,6 @@ each viewer sees their own zone; every reply passes `kit.check_limits` before it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
@@ -38,8 +37,8 @@ from bot.format.mrkdwn import (
     state_text,
     state_words,
 )
+from bot.format.pieces import bar_lines, interaction, loading, timeline, totals
 from bot.format.words import (
-    BAR_SQUARES,
     count,
     duration,
     flag_text,
@@ -55,16 +54,12 @@ from bot.query.results import (
     ErrorAnswer,
     HelpAnswer,
     History,
-    LiveInteraction,
     Offer,
-    Period,
     Reply,
     TeamsList,
     TeamSummary,
-    Totals,
     WhoList,
 )
-from bot.vcc.models import State
 
 __all__ = ["ACTION_REFRESH", "ACTION_RUN_PREFIX", "ACTION_SHARE", "BlockRenderer"]
 
@@ -77,10 +72,8 @@ _BODY_BUDGET = 43  # blocks before the closing context and actions: 45 in all, 5
 _MAX_INTERACTIONS = 5
 _NAME = 60  # characters of a name on a list line (before escaping)
 _TITLE = 100  # characters of the name a reply is about
-_WORD = 40  # characters of a reason, label, medium or window label
+_WORD = 40  # characters of a flag or window label
 _TEAMS_SHOWN = 300  # characters of team names on an agent's reply
-_BAR_ROW = 12  # bar slots per line: fits a phone with the time in front
-_BAR_MAX = 24
 
 _SIMULATED = "🧪 simulated contact center"
 
@@ -158,12 +151,13 @@ def _agent_now(a: AgentNow, zone: ZoneInfo) -> tuple[list[Block], str]:
         lines.append(f"⚠️ {inline(flag_text(a.flag), _WORD)}")
     blocks = [section("\n".join(lines))]
     if a.interactions:
-        shown = [_interaction(i, now, zone) for i in a.interactions[:_MAX_INTERACTIONS]]
+        shown = [interaction(i, now, zone) for i in a.interactions[:_MAX_INTERACTIONS]]
         hidden = len(a.interactions) - len(shown)
         if hidden:
             shown.append(f"…and {hidden} more")
         blocks.append(section("\n".join(shown)))
-    blocks.append(_totals("Today", a.today))
+    # While today's rows are still loading the totals are partial: say so, show no zeros.
+    blocks.append(section(loading()) if a.freshness.loading else totals("Today", a.today))
     return blocks, f"{name} — {words}"
 
 
@@ -172,12 +166,15 @@ def _history(h: History, zone: ZoneInfo) -> tuple[list[Block], str]:
     # Each bar row starts with its time; without a bar, the window's ends say where it lies.
     head = [f"🕘 *{name}* · {inline(h.window_label, _WORD)}"]
     ends = f"{slack_time(h.start, h.end, zone)} – {slack_time(h.end, h.start, zone)}"
-    head.extend(_bar_lines(h.bar, h.start, h.end, zone) or [ends])
-    blocks = [section("\n".join(head)), _totals("Totals", h.totals)]
+    head.extend(bar_lines(h.bar, h.start, h.end, zone) or [ends])
+    # Still loading: the periods known so far, but no partial totals.
+    known = section(loading(history=True)) if h.freshness.loading else totals("Totals", h.totals)
+    blocks = [section("\n".join(head)), known]
     if not h.periods:
-        blocks.append(section("No state changes in this window."))
+        where = "known yet" if h.freshness.loading else "in this window"
+        blocks.append(section(f"No state changes {where}."))
     else:
-        lines = _timeline(h.periods[-MAX_LINES:], h.end, zone)
+        lines = timeline(h.periods[-MAX_LINES:], h.end, zone)
         sections, shown = pack(lines, _BODY_BUDGET - len(blocks) - 1, from_end=True)
         hidden = len(h.periods) - shown
         if hidden:
@@ -194,14 +191,18 @@ def _team_summary(t: TeamSummary) -> tuple[list[Block], str]:
     head = [f"👥 *{name}* · {count(total, 'agent')}"]
     if counts:
         head.append(counts)
-    head.append(f"Occupancy {percent(t.occupancy)} · away today {duration(t.away_today)}")
+    today = not t.freshness.loading  # today's totals are known (not still loading)
+    if today:
+        head.append(f"Occupancy {percent(t.occupancy)} · away today {duration(t.away_today)}")
+    else:
+        head.append(loading())
     blocks = [section("\n".join(head))]
     if not t.agents:
         blocks.append(section("Nobody in this team."))
     else:
         blocks.extend(
             listing(
-                [_agent_line(x, today=True) for x in t.agents],
+                [_agent_line(x, today=today) for x in t.agents],
                 "Try `who &lt;state&gt; &lt;team&gt;` to narrow it.",
                 _BODY_BUDGET - len(blocks),
             )
@@ -320,61 +321,6 @@ def _team_names(names: Sequence[str]) -> str:
         size += len(name) + 2
     more = len(names) - len(shown)
     return ", ".join(shown) + (f" +{more} more" if more else "")
-
-
-def _interaction(i: LiveInteraction, now: datetime, zone: ZoneInfo) -> str:
-    parts = [inline(p, _WORD) for p in (i.medium, i.direction, i.state) if p.strip()]
-    what = " · ".join(parts) or "Interaction"
-    return f"📞 {what} · since {slack_time(i.since, now, zone)} ({duration(now - i.since)})"
-
-
-def _timeline(periods: Sequence[Period], end: datetime, zone: ZoneInfo) -> list[str]:
-    """One line per period; the day is shown where it changes (first against the window end)."""
-    lines = []
-    previous = end
-    for p in periods:
-        words = state_words(p.state, p.label, p.reason, p.duration)
-        now = " (now)" if p.ongoing else ""
-        lines.append(f"{slack_time(p.start, previous, zone)} {state_emoji(p.state)} {words}{now}")
-        previous = p.start
-    return lines
-
-
-def _bar_lines(
-    bar: Sequence[State | None], start: datetime, end: datetime, zone: ZoneInfo
-) -> list[str]:
-    """The bar in rows of 12 squares, each row led by its start time, then a legend."""
-    slots = _squeeze(bar, _BAR_MAX)
-    if not slots:
-        return []
-    step = (end - start) / len(slots)
-    rows = []
-    for n in range(0, len(slots), _BAR_ROW):
-        squares = "".join(BAR_SQUARES[s] for s in slots[n : n + _BAR_ROW])
-        rows.append(f"{slack_time(start + step * n, end, zone)} {squares}")
-    legend: dict[str, str] = {}
-    for s in slots:
-        name = "no data" if s is None else escape(state_name(s))
-        legend.setdefault(f"{BAR_SQUARES[s]} {name}", "")
-    rows.append(" · ".join(legend))
-    return rows
-
-
-def _squeeze(bar: Sequence[State | None], most: int) -> list[State | None]:
-    """At most `most` slots: longer bars are resampled (the real one has 24)."""
-    if len(bar) <= most:
-        return list(bar)
-    return [bar[n * len(bar) // most] for n in range(most)]
-
-
-def _totals(title: str, t: Totals) -> Block:
-    fields = [
-        f"{state_emoji(State.READY)} *Ready*\n{duration(t.ready)}",
-        f"{state_emoji(State.BUSY)} *Busy*\n{duration(t.busy)}",
-        f"{state_emoji(State.WRAP)} *Wrap*\n{duration(t.wrap)}",
-        f"{state_emoji(State.AWAY)} *Away*\n{duration(t.away)}",
-    ]
-    return section(f"*{title}* · occupancy {percent(t.occupancy)}", fields)
 
 
 def _choice_text(choice: Choice) -> str:

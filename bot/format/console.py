@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from tabulate import tabulate
 
 from bot.format.words import (
+    LOADING_HISTORY,
+    LOADING_TODAY,
     clip,
     count,
     duration,
@@ -23,6 +25,7 @@ from bot.format.words import (
     percent,
     reason_for,
     same_day,
+    stale_since,
     state_name,
 )
 from bot.query.results import (
@@ -120,7 +123,8 @@ def _agent_now(a: AgentNow, zone: ZoneInfo) -> list[str]:
             for i in a.interactions
         ]
         lines += ["", "Live:", _table(rows, ["Medium", "Direction", "State", "Since"])]
-    lines += ["", "Today:", _totals(a.today)]
+    # While today's rows are still loading the totals are partial: say so, show no zeros.
+    lines += ["", LOADING_TODAY + "."] if a.freshness.loading else ["", "Today:", _totals(a.today)]
     return lines
 
 
@@ -147,8 +151,12 @@ def _history(h: History, zone: ZoneInfo) -> list[str]:
             previous = p.start
         lines.append(_table(rows, ["Start", "State", "Reason", "For"]))
     else:
-        lines.append("No state changes in this window.")
-    lines += ["", "Totals:", _totals(h.totals)]
+        known = "known yet" if h.freshness.loading else "in this window"
+        lines.append(f"No state changes {known}.")
+    if h.freshness.loading:  # the periods known so far, but no partial totals
+        lines += ["", LOADING_HISTORY + "."]
+    else:
+        lines += ["", "Totals:", _totals(h.totals)]
     return lines
 
 
@@ -157,11 +165,16 @@ def _team_summary(t: TeamSummary) -> list[str]:
     lines = [f"{clip(t.team.name, _LINE)} · {count(len(t.agents), 'agent')}"]
     if counts:
         lines.append(counts)
-    lines.append(f"Occupancy {percent(t.occupancy)} · away today {duration(t.away_today)}")
-    lines.append("")
-    if t.agents:
+    headers = ["!", "Agent", "ID", "State", "Reason", "For", "Flag"]
+    if t.freshness.loading:  # today's totals are partial: none shown, team's or agents'
+        lines += [LOADING_TODAY + ".", ""]
+        rows = [_agent_row(x) for x in t.agents]
+    else:
+        lines.append(f"Occupancy {percent(t.occupancy)} · away today {duration(t.away_today)}")
+        lines.append("")
         rows = [[*_agent_row(x), duration(x.away_today), percent(x.occupancy)] for x in t.agents]
-        headers = ["!", "Agent", "ID", "State", "Reason", "For", "Flag", "Away today", "Occ."]
+        headers += ["Away today", "Occ."]
+    if rows:
         lines.append(_table(rows, headers))
     else:
         lines.append("Nobody in this team.")
@@ -250,9 +263,13 @@ def _time(at: datetime, ref: datetime, zone: ZoneInfo) -> str:
 
 
 def _as_of(freshness: Freshness, zone: ZoneInfo) -> str:
+    """ "as of 14:02:11 GMT"; stale data says since when (the last good poll) instead."""
     local = freshness.as_of.astimezone(zone)
-    text = f"as of {local.strftime('%H:%M:%S')} {local.tzname() or zone.key}"
-    return f"{text} — data may be stale" if freshness.stale else text
+    tz = local.tzname() or zone.key
+    secs = f"{local.strftime('%H:%M:%S')} {tz}"
+    if not freshness.stale:
+        return f"as of {secs}"
+    return stale_since(f"{local.strftime('%H:%M')} {tz}", secs)
 
 
 def _totals(t: Totals) -> str:

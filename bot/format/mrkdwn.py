@@ -13,7 +13,15 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from bot.format.words import STATE_EMOJI, clip, duration, reason_for, same_day, state_name
+from bot.format.words import (
+    STATE_EMOJI,
+    clip,
+    duration,
+    reason_for,
+    same_day,
+    stale_since,
+    state_name,
+)
 from bot.query.results import Freshness
 from bot.vcc.models import State
 
@@ -124,6 +132,12 @@ def slack_time(at: datetime, ref: datetime, zone: ZoneInfo) -> str:
 
 
 def as_of(freshness: Freshness, zone: ZoneInfo) -> str:
-    """ "as of 14:02:11" (a Slack time), with a warning first when the data is stale."""
-    text = f"as of {slack_date(freshness.as_of, '{time_secs}', zone)}"
-    return f"⚠️ data may be stale — {text}" if freshness.stale else text
+    """ "as of 14:02:11" (a Slack time); stale data says since when instead:
+    "⚠️ Stale since 14:02 — no answer from VCC since then · as of 14:02:11".
+
+    `as_of` is the last good poll, so the data is stale since then.
+    """
+    secs = slack_date(freshness.as_of, "{time_secs}", zone)
+    if not freshness.stale:
+        return f"as of {secs}"
+    return f"⚠️ {stale_since(slack_date(freshness.as_of, '{time}', zone), secs)}"

@@ -18,6 +18,8 @@ from bot.vcc.models import State
 
 __all__ = [
     "BAR_SQUARES",
+    "LOADING_HISTORY",
+    "LOADING_TODAY",
     "STATE_EMOJI",
     "clip",
     "count",
@@ -27,9 +29,17 @@ __all__ = [
     "percent",
     "reason_for",
     "same_day",
+    "stale_since",
     "state_emoji",
     "state_name",
 ]
+
+# While the bot is still reading today's rows (just after start-up), totals so far are
+# partial: these stand in for them rather than show zeros.
+LOADING_TODAY = "Today's totals are still loading — ask again in a minute"
+LOADING_HISTORY = (
+    "Totals are still loading and this timeline may be incomplete — ask again in a minute"
+)
 
 STATE_EMOJI: Mapping[State, str] = MappingProxyType(
     {
@@ -128,6 +138,12 @@ def labelled(label: str, ident: str, label_limit: int, id_limit: int) -> str:
 def same_day(at: datetime, ref: datetime, zone: ZoneInfo) -> bool:
     """Whether `at` falls on `ref`'s day in the floor's time zone `zone`."""
     return at.astimezone(zone).date() == ref.astimezone(zone).date()
+
+
+def stale_since(since: str, as_of: str) -> str:
+    """ "Stale since 14:02 GMT — no answer from VCC since then · as of 14:02:11 GMT": the
+    warning on stale data, from the last good poll's time as HH:MM and as HH:MM:SS."""
+    return f"Stale since {since} — no answer from VCC since then · as of {as_of}"
 
 
 def state_emoji(state: State) -> str:

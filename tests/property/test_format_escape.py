@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.format import BlockRenderer, TextRenderer
 from bot.format.mrkdwn import escape, inline
-from bot.query.results import Answer, Reply
+from bot.query.results import FLOOR_ANSWERS, Answer, Freshness, Reply
 from tests.strategies import agent_nows, answers, histories, nasty_text, team_summaries
 from tests.support.answers import ZONE
 from tests.support.checks import assert_valid, texts
@@ -35,6 +36,13 @@ def assert_no_raw_markup(text: str) -> None:
     assert "<" not in bare, text
     assert ">" not in bare, text
     assert "&" not in ENTITY.sub("", bare), text
+
+
+def still_loading(answer: Answer, stale: bool) -> Answer:
+    """The answer as a bot still reading today's rows would give it (floor answers only)."""
+    if not isinstance(answer, FLOOR_ANSWERS):
+        return answer
+    return replace(answer, freshness=Freshness(answer.freshness.as_of, stale, loading=True))
 
 
 def render(
@@ -86,6 +94,20 @@ class TestBlocks:
             assert not ids
 
     @SLOW
+    @given(answers, st.booleans(), st.none() | user_ids)
+    def test_loading_answers_are_valid_escaped_and_show_no_totals(
+        self, answer: Answer, stale: bool, shared_by: str | None
+    ) -> None:
+        """Any answer while today's totals load (stale or not): valid, within limits, no raw
+        markup, and no totals fields or occupancy shown."""
+        blocks, fallback = render(still_loading(answer, stale), shared_by)
+        for text in [*texts(blocks), fallback]:
+            assert_no_raw_markup(text)
+        if isinstance(answer, FLOOR_ANSWERS):
+            assert not any("fields" in b for b in blocks)
+            assert "ccupancy" not in "\n".join(texts(blocks))
+
+    @SLOW
     @given(team_summaries(max_agents=400))
     def test_team_of_any_size_fits(self, answer: Any) -> None:
         """Teams of 0..400 agents fit in 45 blocks; when cut, the rest is counted."""
@@ -121,3 +143,12 @@ class TestConsole:
         """Any answer renders as text; outside text cannot smuggle escape sequences in."""
         text = TEXT[simulated].render(Reply(answer, "cmd"))
         assert all(c == "\n" or unicodedata.category(c) != "Cc" for c in text)
+
+    @SLOW
+    @given(answers, st.booleans())
+    def test_any_loading_answer_prints_without_totals(self, answer: Answer, stale: bool) -> None:
+        """Any answer while today's totals load: clean text, and no occupancy anywhere."""
+        text = TEXT[False].render(Reply(still_loading(answer, stale), "cmd"))
+        assert all(c == "\n" or unicodedata.category(c) != "Cc" for c in text)
+        assert "Occupancy" not in text
+        assert "Occ." not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,12 @@ from tests.support.answers import (
     who_list,
 )
 from tests.support.checks import all_text, assert_valid, texts
+
+LOADING = Freshness(NOW, loading=True)
+TODAY_LOADING = "⏳ Today's totals are still loading — ask again in a minute"
+HISTORY_LOADING = (
+    "⏳ Totals are still loading and this timeline may be incomplete — ask again in a minute"
+)
 
 DATE_TOKEN = re.compile(r"<!date\^\d+\^\{[a-z_]+\}( \{[a-z_]+\})?\|[^<>]*>")
 LIVE = BlockRenderer(ZONE, simulated=False)
@@ -280,6 +287,107 @@ class TestErrors:
         )
 
 
+def loading(answer: Any, *, stale: bool = False) -> Any:
+    """The same answer from a bot still reading today's rows."""
+    return replace(answer, freshness=Freshness(NOW, stale=stale, loading=True))
+
+
+def no_totals(blocks: list[dict[str, Any]]) -> None:
+    """No totals anywhere: no fields, no occupancy, no away time today."""
+    assert not any("fields" in b for b in blocks)
+    text = all_text(blocks)
+    for word in ("occupancy", "Occupancy", "away today", "today away", "occ ", "*Today*"):
+        assert word not in text
+
+
+class TestLoading:
+    def test_agent_now_says_todays_totals_are_loading(self) -> None:
+        """Instead of today's totals (zeros so far), a note; everything else is the same."""
+        live = LiveInteraction("Voice", "Inbound", "Connected", NOW - timedelta(minutes=3))
+        answer = agent_now(state=State.BUSY, reason="Live", interactions=(live,))
+        before, text = render(answer)
+        blocks, loading_text = render(loading(answer))
+        assert blocks[-3] == {"type": "section", "text": {"type": "mrkdwn", "text": TODAY_LOADING}}
+        no_totals(blocks)
+        assert blocks[:-3] == before[:-3]
+        assert blocks[-2:] == before[-2:]
+        assert loading_text == text
+
+    def test_team_summary_says_totals_are_loading_and_agents_have_none(self) -> None:
+        """The occupancy and away-today line becomes the note; agent lines lose their
+        "today away …, occ …" but keep state, reason, time and flag."""
+        blocks, text = render(loading(team_summary(12)))
+        assert blocks[0]["text"]["text"].split("\n") == [
+            "👥 *Billing* · 12 agents",
+            "🟢 Ready 10 · ☕ Away 2",
+            TODAY_LOADING,
+        ]
+        lines = blocks[1]["text"]["text"].split("\n")
+        assert lines[:2] == [
+            "⚠️ Agent 0 — Away · Break · 23 min · _Away over 15 min_",
+            "⚠️ Agent 10 — Away · Break · 23 min · _Away over 15 min_",
+        ]
+        assert len(lines) == 12
+        no_totals(blocks)
+        assert text == "Billing: 10 Ready, 2 Away"
+
+    @pytest.mark.parametrize(("size", "hidden"), [(0, 0), (300, 250), (10_000, 9_950)])
+    def test_big_team_loading_fits(self, size: int, hidden: int) -> None:
+        """Any size of team, loading, stays within the limits and counts the rest."""
+        blocks, _ = render(loading(team_summary(size), stale=True))
+        assert len(blocks) <= 45
+        no_totals(blocks)
+        if hidden:
+            assert f"…and {hidden} more." in all_text(blocks)
+
+    def test_history_shows_known_periods_and_no_totals(self) -> None:
+        """The bar and the periods known so far; the totals give way to a note that says the
+        timeline may be incomplete."""
+        before, text = render(history(5))
+        blocks, loading_text = render(loading(history(5)))
+        assert blocks[1] == {"type": "section", "text": {"type": "mrkdwn", "text": HISTORY_LOADING}}
+        assert blocks[0] == before[0]
+        assert blocks[2:] == before[2:]
+        assert len(blocks[2]["text"]["text"].split("\n")) == 5
+        no_totals(blocks)
+        assert loading_text == text
+
+    def test_long_history_loading_fits(self) -> None:
+        """500 periods while loading: within limits, the earlier ones counted."""
+        blocks, _ = render(loading(history(500)))
+        assert len(blocks) <= 45
+        assert "… 450 earlier periods not shown" in all_text(blocks)
+        no_totals(blocks)
+
+    def test_empty_history_loading_says_none_known_yet(self) -> None:
+        """No periods while loading: none known yet, not "none in this window"."""
+        blocks, _ = render(loading(history(0, bar=())))
+        assert "No state changes known yet." in texts(blocks)
+        assert "in this window" not in all_text(blocks)
+
+    def test_answers_without_todays_totals_are_unchanged(self) -> None:
+        """Teams and who lists carry no totals: loading changes nothing in them."""
+        for answer in (teams_list(), who_list(), who_list(0, team=None)):
+            assert render(loading(answer)) == render(answer)
+
+    def test_stale_and_loading_say_both(self) -> None:
+        """Loading and stale together: the note and the stale warning."""
+        blocks, _ = render(loading(agent_now(), stale=True), simulated=True)
+        notes = [e["text"] for e in blocks[-2]["elements"]]
+        assert notes[0].startswith("⚠️ Stale since <!date^")
+        assert notes[1] == "🧪 simulated contact center"
+        assert TODAY_LOADING in texts(blocks)
+
+    def test_stale_wording_on_every_floor_answer(self) -> None:
+        """Every floor answer, stale, says since when; fresh ones never say stale."""
+        stale = Freshness(NOW, stale=True)
+        for answer in (agent_now(), history(), team_summary(), teams_list(), who_list()):
+            blocks, _ = render(replace(answer, freshness=stale))
+            assert "⚠️ Stale since <!date^" in blocks[-2]["elements"][0]["text"]
+            blocks, _ = render(answer)
+            assert "Stale" not in all_text(blocks)
+
+
 class TestButtonsAndSharing:
     def test_floor_answers_carry_refresh_and_share(self) -> None:
         """Refresh and Share run the same command again."""
@@ -299,10 +407,23 @@ class TestButtonsAndSharing:
         assert notes[0].startswith("as of <!date^")
         assert notes[1] == "🧪 simulated contact center"
 
-    def test_stale_data_is_flagged(self) -> None:
-        """Stale data warns in the closing context."""
+    def test_stale_data_says_since_when(self) -> None:
+        """Stale data warns in the closing context since when (the last good poll), as a
+        time token each reader sees in their zone, then the usual "as of"."""
         blocks, _ = render(agent_now(freshness=Freshness(NOW, stale=True)))
-        assert "⚠️ data may be stale — as of" in all_text(blocks)
+        note = blocks[-2]["elements"][0]["text"]
+        stamp = int(NOW.timestamp())
+        assert note == (
+            f"⚠️ Stale since <!date^{stamp}^{{time}}|14:02 GMT> — no answer from VCC since then"
+            f" · as of <!date^{stamp}^{{time_secs}}|14:02:11 GMT>"
+        )
+
+    def test_fresh_data_has_no_warning(self) -> None:
+        """Fresh data: just "as of" and its time token."""
+        blocks, _ = render(agent_now())
+        note = blocks[-2]["elements"][0]["text"]
+        assert note == f"as of <!date^{int(NOW.timestamp())}^{{time_secs}}|14:02:11 GMT>"
+        assert "Stale" not in all_text(blocks)
 
     def test_shared_has_no_buttons_and_says_who_shared(self) -> None:
         """Shared to a channel: no buttons at all, and "Shared by <@U…>"."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +26,25 @@ from tests.support.answers import (
 
 LIVE = TextRenderer(ZONE, simulated=False)
 SIMULATED = TextRenderer(ZONE, simulated=True)
+TODAY_LOADING = "Today's totals are still loading — ask again in a minute."
+HISTORY_LOADING = (
+    "Totals are still loading and this timeline may be incomplete — ask again in a minute."
+)
 
 
 def render(answer: Any, *, simulated: bool = False) -> str:
     return (SIMULATED if simulated else LIVE).render(Reply(answer, "Priya"))
+
+
+def loading(answer: Any, *, stale: bool = False) -> Any:
+    """The same answer from a bot still reading today's rows."""
+    return replace(answer, freshness=Freshness(NOW, stale=stale, loading=True))
+
+
+def no_totals(text: str) -> None:
+    """No totals anywhere: no occupancy, no time per state, no away time today."""
+    for word in ("Occupancy", "Occ.", "Away today", "away today", "Today:", "Totals:"):
+        assert word not in text
 
 
 class TestAgentNow:
@@ -51,10 +67,14 @@ class TestAgentNow:
         assert "Voice     Inbound      Connected  13:59" in text
 
     def test_freshness_stale_and_simulated(self) -> None:
-        """Ends with "as of HH:MM:SS", a stale warning when old, and the simulated note."""
-        assert render(agent_now()).endswith("as of 14:02:11 GMT")
+        """Ends with "as of HH:MM:SS"; stale data says since when (the last good poll), in
+        the floor's zone; then the simulated note."""
+        assert render(agent_now()).endswith("\n\nas of 14:02:11 GMT")
         stale = render(agent_now(freshness=Freshness(NOW, stale=True)), simulated=True)
-        assert stale.endswith("as of 14:02:11 GMT — data may be stale\nsimulated contact center")
+        assert stale.endswith(
+            "\n\nStale since 14:02 GMT — no answer from VCC since then · as of 14:02:11 GMT"
+            "\nsimulated contact center"
+        )
 
     def test_no_slack_markup(self) -> None:
         """No mrkdwn, date tokens or entities: names print as they are, on one line."""
@@ -104,6 +124,74 @@ class TestTeamSummary:
     def test_empty_team(self) -> None:
         """An empty team says so."""
         assert "Nobody in this team." in render(team_summary(0))
+
+
+class TestLoading:
+    def test_agent_now_says_todays_totals_are_loading(self) -> None:
+        """Instead of "Today:" and its table, the note; the lines above are the same."""
+        before = render(agent_now()).split("\n")
+        lines = render(loading(agent_now())).split("\n")
+        cut = before.index("Today:")
+        assert lines[:cut] == before[:cut]
+        assert lines[cut:] == [TODAY_LOADING, "", "as of 14:02:11 GMT"]
+        no_totals("\n".join(lines))
+
+    def test_team_summary_says_totals_are_loading_and_agents_have_none(self) -> None:
+        """The occupancy line becomes the note; the table loses "Away today" and "Occ."."""
+        text = render(loading(team_summary(12)))
+        lines = text.split("\n")
+        assert lines[:4] == ["Billing · 12 agents", "Ready 10 · Away 2", TODAY_LOADING, ""]
+        header = lines[4].split()
+        assert header == ["!", "Agent", "ID", "State", "Reason", "For", "Flag"]
+        rows = [line for line in lines if "Agent " in line][1:]
+        assert len(rows) == 12
+        assert rows[0].rstrip().endswith("Away over 15 min")
+        assert "30 min" not in text
+        assert "80%" not in text
+        no_totals(text)
+
+    def test_empty_team_loading(self) -> None:
+        """An empty team while loading: the note, then nobody."""
+        text = render(loading(team_summary(0)))
+        assert TODAY_LOADING in text
+        assert "Nobody in this team." in text
+        no_totals(text)
+
+    def test_history_shows_known_periods_and_no_totals(self) -> None:
+        """The bar and the timeline so far; the totals give way to the note."""
+        before = render(history(6)).split("\n")
+        lines = render(loading(history(6))).split("\n")
+        cut = before.index("Totals:")
+        assert lines[:cut] == before[:cut]
+        assert lines[cut:] == [HISTORY_LOADING, "", "as of 14:02:11 GMT"]
+        assert "10 min (now)" in lines[cut - 2]
+        no_totals("\n".join(lines))
+
+    def test_empty_history_loading_says_none_known_yet(self) -> None:
+        """No periods while loading: none known yet, not "none in this window"."""
+        text = render(loading(history(0, bar=())))
+        assert "No state changes known yet." in text
+        assert "in this window" not in text
+
+    def test_answers_without_todays_totals_are_unchanged(self) -> None:
+        """Teams and who lists carry no totals: loading changes nothing in them."""
+        for answer in (teams_list(), who_list(), who_list(0, team=None)):
+            assert render(loading(answer)) == render(answer)
+
+    def test_stale_and_loading_say_both(self) -> None:
+        """Loading and stale together: the note and the stale warning."""
+        text = render(loading(agent_now(), stale=True))
+        assert TODAY_LOADING in text
+        assert text.endswith(
+            "Stale since 14:02 GMT — no answer from VCC since then · as of 14:02:11 GMT"
+        )
+
+    def test_stale_wording_on_every_floor_answer(self) -> None:
+        """Every floor answer, stale, says since when; fresh ones never say stale."""
+        stale = Freshness(NOW, stale=True)
+        for answer in (agent_now(), history(), team_summary(), teams_list(), who_list()):
+            assert "\nStale since 14:02 GMT — " in render(replace(answer, freshness=stale))
+            assert "Stale" not in render(answer)
 
 
 class TestListsHelpErrors:
@@ -179,3 +267,7 @@ class TestRenderer:
         berlin = TextRenderer(ZoneInfo("Europe/Berlin"), simulated=False)
         assert berlin.render(Reply(agent_now(), "x")).endswith("as of 15:02:11 CET")
         assert LIVE.render(Reply(agent_now(), "x")).endswith("as of 14:02:11 GMT")
+        stale = Reply(agent_now(freshness=Freshness(NOW, stale=True)), "x")
+        assert berlin.render(stale).endswith(
+            "Stale since 15:02 CET — no answer from VCC since then · as of 15:02:11 CET"
+        )

@@ -101,7 +101,11 @@ class TestSlackDate:
         assert other.endswith("^{date_short_pretty} {time}|Tue 10 Mar 14:02 CET>")
 
     def test_as_of_fresh_and_stale(self) -> None:
-        """ "as of" with a seconds token; a warning leads when the data is stale."""
+        """ "as of" with a seconds token; stale data says since when, as a token too."""
         assert as_of(Freshness(AT), ZONE).startswith("as of <!date^")
         stale = as_of(Freshness(AT, stale=True), ZONE)
-        assert stale.startswith("⚠️ data may be stale — as of <!date^")
+        stamp = int(AT.timestamp())
+        assert stale == (
+            f"⚠️ Stale since <!date^{stamp}^{{time}}|14:02 CET> — no answer from VCC since then"
+            f" · as of <!date^{stamp}^{{time_secs}}|14:02:11 CET>"
+        )
