@@ -39,6 +39,7 @@ class FloorSource:
 
     def __init__(self, poller: Poller, client: VccClient, *, first_status: float = 5.0) -> None:
         self._poller = poller
+        self._client = client
         self._direct = VccSource(client)
         self._first_status = first_status
         self._older: OrderedDict[_Key, FloorRead] = OrderedDict()
@@ -51,6 +52,11 @@ class FloorSource:
     @property
     def poller(self) -> Poller:
         return self._poller
+
+    @property
+    def direct(self) -> VccClient:
+        """The VCC client older windows are read through."""
+        return self._client
 
     async def read(self, scope: ReadScope) -> FloorRead:
         if not await self._model_ready():
