@@ -79,11 +79,10 @@ class TestApply:
 class TestOrigin:
     def test_a_new_day_forgets_rows_that_ended_before_it_and_keeps_the_open_one(self) -> None:
         model = FloorModel(T0)
-        model.apply(
-            [row("1", 0, 60), row("1", 60, None), row("2", 0, 30)], T0, T0 + timedelta(hours=2)
-        )
+        rows = [row("1", 0, 40), row("1", 40, 20), row("1", 60, None), row("2", 0, 30)]
+        model.apply(rows, T0, T0 + timedelta(hours=2))
         model.move_origin(T0 + timedelta(minutes=45))
-        assert rows_of(model, "1") == [(60, None, "Ready")]
+        assert rows_of(model, "1") == [(40, 1_200_000, "Ready"), (60, None, "Ready")]
         assert list(model.agents()) == ["1"]
 
     def test_rows_that_ended_before_the_origin_are_not_taken(self) -> None:
