@@ -26,10 +26,10 @@ from pydantic import SecretStr
 from bot.clock import Clock
 from bot.directory import Directory, DirectoryCache, load_directory_file, load_directory_vcc
 from bot.errors import ConfigError
+from bot.floor import FloorModel, FloorSource, Poller, model_origin
 from bot.format import BlockRenderer, TextRenderer
 from bot.query.flags import Thresholds
 from bot.query.service import Policy, Query
-from bot.query.source import VccSource
 from bot.settings import Settings
 from bot.vcc.client import VccClient, build_vcc_client
 from bot.vcc.retry import RetryPolicy
@@ -72,6 +72,7 @@ class App:
     slack: AsyncWebClient | None = None  # the one Web API client, when Slack is configured
     services: tuple[Service, ...] = ()
     sim: SimServer | None = None  # the simulated contact center, when it is the source
+    floor: FloorSource | None = None  # the live floor model the answers come from
 
     @property
     def zone(self) -> ZoneInfo:
@@ -185,6 +186,12 @@ async def _start_vcc(
         deadline=settings.vcc_deadline,
         max_pages=settings.vcc_max_pages,
         max_bytes=settings.vcc_max_bytes,
+        # The simulator has no fair-use limit: budgeted only when AGENTSTATE_VCC_RATE is set.
+        rate=(
+            None
+            if settings.simulated and "vcc_rate" not in settings.model_fields_set
+            else settings.vcc_rate
+        ),
     )
     stack.push_async_callback(client.aclose)
     return client, sim
@@ -231,7 +238,16 @@ async def open_app(
             clock,
             timedelta(minutes=settings.directory_ttl_minutes),
         )
-        query = Query(VccSource(client), cache.get, clock, _policy(settings))
+        # The poller may wait: its reads go after any supervisor's, with patient retries.
+        poller = Poller(
+            client.background(),
+            FloorModel(model_origin(clock.now(), settings.zone)),
+            clock,
+            zone=settings.zone,
+            interval=settings.poll_seconds,
+        )
+        source = FloorSource(poller, client)
+        query = Query(source, cache.get, clock, _policy(settings))
         yield App(
             settings=settings,
             query=query,
@@ -239,5 +255,7 @@ async def open_app(
             text=TextRenderer(settings.zone, simulated=settings.simulated),
             simulated=settings.simulated,
             slack=slack_client(settings, slack_retry_handlers),
+            services=(poller,),
             sim=sim,
+            floor=source,
         )

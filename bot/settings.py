@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     vcc_deadline: float = Field(30.0, gt=0, le=600, validation_alias="AGENTSTATE_VCC_DEADLINE")
     vcc_max_pages: int = Field(200, ge=1, le=10_000, validation_alias="AGENTSTATE_VCC_MAX_PAGES")
     vcc_max_mb: int = Field(64, ge=1, le=4096, validation_alias="AGENTSTATE_VCC_MAX_MB")
+    # Requests/s to VCC, all APIs together. The simulator has no fair-use limit: there the app
+    # leaves the budget unlimited unless this is set explicitly (see `model_fields_set`).
+    vcc_rate: float = Field(1.0, gt=0, le=1000, validation_alias="AGENTSTATE_VCC_RATE")
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
@@ -72,6 +75,8 @@ class Settings(BaseSettings):
     )
     stale_seconds: int = Field(120, ge=5, le=86400, validation_alias="AGENTSTATE_STALE_SECONDS")
     history_days: int = Field(7, ge=1, le=93, validation_alias="AGENTSTATE_HISTORY_DAYS")
+    # Never below VCC's 5 s response cache (shared/vcc/API.md §2): a faster poll reads the same.
+    poll_seconds: float = Field(15, ge=5, le=600, validation_alias="AGENTSTATE_POLL_SECONDS")
     sim_agents: int = Field(60, ge=1, le=10_000, validation_alias="AGENTSTATE_SIM_AGENTS")
     sim_seed: int = Field(7, validation_alias="AGENTSTATE_SIM_SEED")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

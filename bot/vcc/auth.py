@@ -4,6 +4,8 @@ The token request is *yielded* from the flow, so it travels through the same `ht
 (and its injected transport and timeouts) as every other request. Token fetches are serialised by
 an `asyncio.Lock` with a double check, so any number of concurrent requests cause one token
 request. A 401 invalidates the token that failed, fetches one new token and resends once.
+The requests the flow adds on its own (token requests, that one resend) are reported to an
+injected `charge`, so the client's rate budget counts them without making them wait.
 
 The client secret lives in a `SecretStr` and is read only to build the token request body; it is
 never logged, never part of `repr()` and never part of an exception message.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
@@ -50,6 +52,8 @@ class ClientCredentialsAuth(httpx.Auth):
         clock: source of "now" for the expiry arithmetic.
         refresh_margin: fetch a new token this long before the old one expires (capped at half
             the token's lifetime, so a short-lived token is not refetched on every request).
+        charge: called before each request the flow adds itself (a token request, the resend
+            after a 401); the client passes its rate budget's `charge`.
 
     Raises (out of the request that needed a token):
         VccAuthError: the token endpoint refused the credentials (4xx); names the OAuth error.
@@ -69,6 +73,7 @@ class ClientCredentialsAuth(httpx.Auth):
         scope: str,
         clock: Clock,
         refresh_margin: timedelta = timedelta(minutes=5),
+        charge: Callable[[], None] = lambda: None,
     ) -> None:
         self._token_url = token_url
         self._client_id = client_id
@@ -76,6 +81,7 @@ class ClientCredentialsAuth(httpx.Auth):
         self._scope = scope
         self._clock = clock
         self._refresh_margin = refresh_margin
+        self._charge = charge
         self._token: _Cached | None = None
         self._lock = asyncio.Lock()
 
@@ -107,9 +113,12 @@ class ClientCredentialsAuth(httpx.Auth):
                     # Double check: another request may have fetched one while we waited.
                     token = self._usable(excluding=failed)
                     if token is None:
+                        self._charge()
                         token_response = yield self._token_request(request)
                         token = await self._accept(token_response)
             request.headers["Authorization"] = f"Bearer {token}"
+            if attempt == 2:
+                self._charge()  # the first send took its turn at the budget; the resend did not
             response = yield request
             if response.status_code != 401 or attempt == 2:
                 return

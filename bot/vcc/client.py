@@ -4,33 +4,36 @@ Everything VCC-shaped stops here: callers get `bot.vcc.models` values or a `bot.
 subclass. Statuses are mapped in `bot.vcc.decode`, list walking lives in `bot.vcc.paging`.
 
 Each method is one read: it ends by its deadline and takes in at most its caps
-(`bot.vcc.limits`). A GET identical to one in flight waits for that one (`bot.vcc.flight`), a
-429 holds back every caller together, other failures are retried by the `RetryPolicy`, and
-sleeping is only ever through the injected `sleep`. A semaphore sized to the connection pool
-lets requests queue for a connection without ever meeting httpx's pool timeout.
+(`bot.vcc.limits`). A GET identical to one in flight waits for that one (`bot.vcc.flight`).
+Every request takes its turn from the one rate budget (`bot.vcc.budget`), interactive views
+before `background()` ones; a 429 holds back every caller together, other failures are retried
+by the `RetryPolicy`, and sleeping is only ever through the injected `sleep`. A semaphore sized
+to the connection pool lets requests queue for a connection without meeting httpx's pool timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, SecretStr
 
 from bot.clock import Clock
 from bot.errors import VccRateLimited, VccUnavailable
 from bot.vcc.auth import ClientCredentialsAuth
+from bot.vcc.budget import Priority, RateBudget
 from bot.vcc.exchange import Api, parse, send_get
-from bot.vcc.flight import Backoff, Flights
-from bot.vcc.limits import Budget, Caps
+from bot.vcc.flight import Shared
+from bot.vcc.limits import Budget, Caps, within_deadline
 from bot.vcc.models import (
     AgentState,
     AgentStatus,
@@ -42,10 +45,12 @@ from bot.vcc.models import (
     StatusSnapshot,
     User,
 )
-from bot.vcc.paging import GetPage, Listing, Paging
+from bot.vcc.paging import GetPage, GroupListing, MemberListing, Paging, UserListing
 from bot.vcc.retry import RetryPolicy
 
 __all__ = [
+    "BACKGROUND_DEADLINE",
+    "PATIENT_RETRIES",
     "POOL_SIZE",
     "STATS_ACCEPT",
     "USERADMIN_ACCEPT",
@@ -66,33 +71,17 @@ Sleep = Callable[[float], Awaitable[None]]
 
 _DEFAULT_POLICY = RetryPolicy()
 
+# For work nobody is waiting on: a poller can sit out a long 429 storm rather than fail a read.
+PATIENT_RETRIES = RetryPolicy(max_attempts=8, base=1.0, cap=60.0, max_retry_after=120.0)
+# A background read's deadline: the default page cap (200) at 1 request/s, plus 429 pauses.
+BACKGROUND_DEADLINE = 600.0
+
 # Connections to VCC at once. Its fair-use budget is low (API.md §10); more would only queue
 # there instead of here.
 POOL_SIZE = 20
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")
-
-
-class _Shared:
-    """What a client and its `with_policy` views share: pool slots, GETs in flight, backoff."""
-
-    def __init__(self, clock: Clock, sleep: Sleep, connections: int) -> None:
-        self.slots = asyncio.Semaphore(connections)
-        self.flights: Flights[tuple[Any, int]] = Flights()
-        self.backoff = Backoff(clock, sleep)
-
-
-class _UserListing(Listing[User]):
-    entries: list[User] = Field(alias="users")
-
-
-class _GroupListing(Listing[Group]):
-    entries: list[Group] = Field(alias="groups")
-
-
-class _MemberListing(Listing[GroupMember]):
-    entries: list[GroupMember] = Field(alias="users")
 
 
 class VccClient:
@@ -110,6 +99,8 @@ class VccClient:
         paging: page limit and window limit (default `Paging()`: 1000 rows, 31 days).
         caps: deadline, pages and bytes per read (default `Caps()`: 30 s, 200 pages, 64 MiB).
         connections: requests in flight at once; match the `http` pool's `max_connections`.
+        budget: the rate budget every request takes a turn from (default: unlimited, pausing
+            only for 429s).
 
     Every method raises a `bot.errors.VccError` subclass on failure.
     """
@@ -128,10 +119,14 @@ class VccClient:
         paging: Paging | None = None,
         caps: Caps | None = None,
         connections: int = POOL_SIZE,
+        budget: RateBudget | None = None,
     ) -> None:
+        if budget is None:
+            budget = RateBudget(None, clock=clock, sleep=sleep)
         self._paging = paging if paging is not None else Paging()
         self._caps = caps if caps is not None else Caps()
-        self._shared = _Shared(clock, sleep, connections)
+        self._shared = Shared(connections, budget)
+        self._priority = Priority.INTERACTIVE
         self._http = http
         self._owns_http = True
         self._stats = Api("stats", stats_url.rstrip("/"), STATS_ACCEPT, stats_auth)
@@ -146,17 +141,40 @@ class VccClient:
             f"useradmin_url={self._useradmin.base_url!r})"
         )
 
+    @property
+    def budget(self) -> RateBudget:
+        """The rate budget shared by this client and all its views."""
+        return self._shared.budget
+
     def with_policy(self, policy: RetryPolicy) -> VccClient:
         """This client with another retry policy, sharing its tokens, pool, paging and caps.
 
         The view holds the same `httpx.AsyncClient` (one connection pool), the same auth
-        flows (one token cache per scope), the same GETs in flight and the same 429 backoff.
-        Closing the view leaves the pool open: only the client that built it closes it.
+        flows (one token cache per scope), the same GETs in flight and the same rate budget,
+        at this client's priority. Closing the view leaves the pool open: only the client
+        that built it closes it.
         """
         # A shallow copy shares every collaborator by reference; only these two differ.
         view = copy.copy(self)
         view._policy = policy
         view._owns_http = False
+        return view
+
+    def background(
+        self, policy: RetryPolicy = PATIENT_RETRIES, *, deadline: float | None = None
+    ) -> VccClient:
+        """This client for reads nobody is waiting on (the poller, catch-up pages, directory
+        refreshes), sharing everything as `with_policy` does.
+
+        Its requests take their turns at the rate budget only when no interactive request is
+        waiting. Each read may take `deadline` seconds (default: the longer of this client's
+        deadline and `BACKGROUND_DEADLINE`), since its pages queue behind interactive ones.
+        """
+        view = self.with_policy(policy)
+        view._priority = Priority.BACKGROUND
+        if deadline is None:
+            deadline = max(self._caps.deadline, BACKGROUND_DEADLINE)
+        view._caps = dataclasses.replace(self._caps, deadline=deadline)  # validates it
         return view
 
     async def __aenter__(self) -> VccClient:
@@ -215,14 +233,14 @@ class VccClient:
 
     async def users(self, include: UserInclude = "Active") -> list[User]:
         """Users (`GET /useradmin/users`), in VCC's order, one per userId."""
-        get = self._getter(self._useradmin, "/users", _UserListing)
+        get = self._getter(self._useradmin, "/users", UserListing)
         read = self._paging.listing("/users", get, {"include": include})
         users = await self._bounded(self._useradmin, "/users", read)
         return list({user.user_id: user for user in users}.values())
 
     async def groups(self) -> list[Group]:
         """Groups (teams) (`GET /useradmin/groups`), in VCC's order, one per groupId."""
-        get = self._getter(self._useradmin, "/groups", _GroupListing)
+        get = self._getter(self._useradmin, "/groups", GroupListing)
         groups = await self._bounded(
             self._useradmin, "/groups", self._paging.listing("/groups", get, {})
         )
@@ -231,7 +249,7 @@ class VccClient:
     async def group_members(self, group_id: str) -> list[GroupMember]:
         """Members of one group (`GET /useradmin/groups/{groupId}/users`), one per userId."""
         path = f"/groups/{quote(group_id, safe='')}/users"
-        get = self._getter(self._useradmin, path, _MemberListing)
+        get = self._getter(self._useradmin, path, MemberListing)
         read = self._paging.listing("/groups/{groupId}/users", get, {})
         members = await self._bounded(self._useradmin, path, read)
         return list({member.user_id: member for member in members}.values())
@@ -240,18 +258,7 @@ class VccClient:
 
     async def _bounded(self, api: Api, path: str, read: Awaitable[ResultT]) -> ResultT:
         """`read`, ended by the deadline: then VccUnavailable, its requests cancelled."""
-        deadline = self._caps.deadline
-        scope = asyncio.timeout(deadline)
-        try:
-            async with scope:
-                return await read
-        except TimeoutError as exc:
-            if not scope.expired():
-                raise
-            log.warning("VCC %s GET %s passed the %g s deadline", api.name, path, deadline)
-            raise VccUnavailable(
-                f"VCC {api.name} GET {path} did not finish within {deadline:g} s"
-            ) from exc
+        return await within_deadline(read, self._caps.deadline, f"{api.name} GET {path}")
 
     def _getter(self, api: Api, path: str, model: type[ModelT]) -> GetPage[ModelT]:
         """`get(params)` for paging: one page of `path`, decoded as `model`, counted against
@@ -272,7 +279,8 @@ class VccClient:
         self, api: Api, path: str, params: Mapping[str, str], model: type[ModelT]
     ) -> tuple[ModelT, int]:
         """GET one resource: the page and its body's size. Identical GETs in flight share one."""
-        key: Hashable = (api.name, path, tuple(sorted(params.items())), model, self._policy)
+        query = tuple(sorted(params.items()))
+        key: Hashable = (api.name, path, query, model, self._policy, self._priority)
         page, size = await self._shared.flights.run(
             key, lambda: self._fetch(api, path, params, model)
         )
@@ -282,22 +290,19 @@ class VccClient:
     async def _fetch(
         self, api: Api, path: str, params: Mapping[str, str], model: type[ModelT]
     ) -> tuple[ModelT, int]:
-        """GET and parse one resource, retrying 429, 5xx and transport failures."""
+        """GET and parse one resource, each attempt on its own turn from the rate budget;
+        429, 5xx and transport failures are retried."""
         what = f"{api.name} GET {path}"
-        backoff = self._shared.backoff
-        turn = backoff.turn()
         attempts = self._policy.max_attempts
-        try:
-            for attempt in range(1, attempts + 1):
-                await turn.ready()
-                response: httpx.Response | None = None
+        for attempt in range(1, attempts + 1):
+            response: httpx.Response | None = None
+            async with self._shared.budget.admit(self._priority) as permit:
                 try:
                     response = await send_get(
                         self._http, self._shared.slots, api, path, params, self._caps
                     )
                     if response.status_code != 429:
-                        backoff.open()
-                        turn.release()  # the probe's job is done: the others may go now
+                        permit.answered()
                     return await parse(response, model, what), len(response.content)
                 except (VccRateLimited, VccUnavailable) as exc:
                     retry_after = response.headers.get("Retry-After") if response else None
@@ -305,23 +310,16 @@ class VccClient:
                         attempt, retry_after=retry_after, now=self._clock.now()
                     )
                     if isinstance(exc, VccRateLimited):
-                        backoff.close(delay)  # every caller waits it out; see Turn.ready
+                        permit.throttled(delay)  # every caller waits it out at the budget
                     if attempt >= attempts:
                         log.warning("VCC %s failed after %d attempts: %s", what, attempt, exc)
                         raise
-                    log.info(
-                        "VCC %s failed (attempt %d/%d): %s; retrying in %.2f s",
-                        what,
-                        attempt,
-                        attempts,
-                        exc,
-                        delay,
-                    )
-                    if not isinstance(exc, VccRateLimited):
-                        await self._sleep(delay)
-            raise AssertionError("unreachable")  # pragma: no cover
-        finally:
-            turn.release()
+                    failure: VccRateLimited | VccUnavailable = exc
+            retry = f"{what} failed (attempt {attempt}/{attempts})"
+            log.info("VCC %s: %s; retrying in %.2f s", retry, failure, delay)
+            if not isinstance(failure, VccRateLimited):
+                await self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def build_vcc_client(
@@ -341,6 +339,8 @@ def build_vcc_client(
     max_pages: int = Caps.max_pages,
     max_bytes: int = Caps.max_bytes,
     connections: int = POOL_SIZE,
+    rate: float | None = None,
+    burst: int = 3,
 ) -> VccClient:
     """A VccClient on one `httpx.AsyncClient`, with one token cache per scope.
 
@@ -356,31 +356,39 @@ def build_vcc_client(
         deadline, max_pages, max_bytes: per read (all its pages and retries), see `Caps`.
         connections: the connection pool's size, and how many requests are in flight at once
             (a `transport` of your own keeps its own pool: give it at least this many).
+        rate, burst: the `RateBudget` every request counts against (`AGENTSTATE_VCC_RATE`);
+            `rate` None or 0: unlimited, pausing only for 429s.
     """
     # Both validate before anything is opened.
     paging = Paging(page_limit=page_limit, window_limit=window_limit)
     caps = Caps(deadline=deadline, max_pages=max_pages, max_bytes=max_bytes)
-    auth = functools.partial(  # one token flow (and cache) per scope
+    budget = RateBudget(rate, burst=burst, clock=clock, sleep=sleep)
+    auth = functools.partial(  # one token flow (and cache) per scope; its requests count too
         ClientCredentialsAuth, token_url=token_url, client_id=client_id, clock=clock
     )
     root = base_url.rstrip("/")
-    http = httpx.AsyncClient(
-        timeout=timeout,
-        transport=transport,
-        headers={"User-Agent": "agentstate/0.1"},
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-    )
-
     return VccClient(
-        http,
+        _http_client(timeout, transport, connections),
         stats_url=f"{root}/stats",
         useradmin_url=f"{root}/useradmin",
-        stats_auth=auth(client_secret=client_secret, scope="stats"),
-        users_auth=auth(client_secret=client_secret, scope="users:read"),
+        stats_auth=auth(client_secret=client_secret, scope="stats", charge=budget.charge),
+        users_auth=auth(client_secret=client_secret, scope="users:read", charge=budget.charge),
         clock=clock,
         sleep=sleep,
         policy=policy,
         paging=paging,
         caps=caps,
         connections=connections,
+        budget=budget,
+    )
+
+
+def _http_client(
+    timeout: float | httpx.Timeout, transport: httpx.AsyncBaseTransport | None, connections: int
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=timeout,
+        transport=transport,
+        headers={"User-Agent": "agentstate/0.1"},
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
     )

@@ -1,24 +1,20 @@
-"""How concurrent reads share VCC: identical GETs in flight run once (`Flights`), and one 429
-backoff holds every caller of a client (`Backoff`).
+"""How concurrent reads share VCC: identical GETs in flight run once (`Flights`).
 
-Both live in the client and are shared with its `with_policy` views, so every caller in the
-process meets VCC's rate limit together instead of each hammering it alone.
+The flights live in the client and are shared with its views (`with_policy`, `background`),
+beside the one rate budget (`bot.vcc.budget`) that paces and holds back every request.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
-from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from bot.clock import Clock
+from bot.vcc.budget import RateBudget
 
-__all__ = ["Backoff", "Flights", "Turn"]
+__all__ = ["Flights", "Shared"]
 
 ResultT = TypeVar("ResultT")
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class _Flight(Generic[ResultT]):
@@ -65,75 +61,15 @@ class Flights(Generic[ResultT]):
             del self._running[key]
 
 
-class Backoff:
-    """One 429 backoff for every request of a client.
-
-    When VCC answers 429, the backoff closes until the wait it asked for (Retry-After, else the
-    retry policy's delay) has passed. While closed, one request at a time (the probe) waits out
-    the rest of that wait and tries; the others wait for its outcome instead of each trying.
-    Any answer that is not a 429 opens it again and everyone goes.
+class Shared:
+    """What a client and its views share: pool slots, GETs in flight, the rate budget.
 
     Args:
-        clock: "now" for the moment the wait ends.
-        sleep: how the probe waits (tests inject a recorder).
+        connections: requests on the wire at once (the connection pool's size).
+        budget: the one rate budget every request takes its turn from.
     """
 
-    def __init__(self, clock: Clock, sleep: Sleep) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._until: datetime | None = None
-        self._probe = asyncio.Lock()
-
-    @property
-    def closed(self) -> bool:
-        return self._until is not None
-
-    def close(self, delay: float) -> None:
-        """VCC said 429: hold requests back for `delay` seconds from now (or longer if already)."""
-        until = self._clock.now() + timedelta(seconds=max(delay, 0.0))
-        self._until = until if self._until is None else max(self._until, until)
-
-    def open(self) -> None:
-        """VCC answered something other than 429: requests may go again."""
-        self._until = None
-
-    def turn(self) -> Turn:
-        """A request's place in line, for all its attempts; `release()` it when done."""
-        return Turn(self)
-
-    async def _wait_out(self) -> None:
-        until = self._until
-        if until is None:
-            return
-        remaining = (until - self._clock.now()).total_seconds()
-        if remaining > 0:
-            await self._sleep(remaining)
-
-
-class Turn:
-    """One request's place at a `Backoff`, across its attempts."""
-
-    def __init__(self, backoff: Backoff) -> None:
-        self._backoff = backoff
-        self._probing = False
-
-    async def ready(self) -> None:
-        """Return when this request may be sent: at once while the backoff is open; else as
-        the probe, once the wait has passed. A probe stays the probe for its retries."""
-        backoff = self._backoff
-        if not backoff.closed:
-            self.release()
-            return
-        if not self._probing:
-            await backoff._probe.acquire()
-            self._probing = True
-            if not backoff.closed:  # the probe before us got through
-                self.release()
-                return
-        await backoff._wait_out()
-
-    def release(self) -> None:
-        """Give up the probe's place (when the request is done, or the backoff opened)."""
-        if self._probing:
-            self._probing = False
-            self._backoff._probe.release()
+    def __init__(self, connections: int, budget: RateBudget) -> None:
+        self.slots = asyncio.Semaphore(connections)
+        self.flights: Flights[tuple[Any, int]] = Flights()
+        self.budget = budget

@@ -1,19 +1,28 @@
 """What one VCC read may take: an overall deadline, a page cap and a byte cap (`Caps`).
 
 A read is one client call (`agent_states`, `users`, ...): all its pages, window slices and
-retries. `Budget` counts one read's pages and bytes against the caps; `read_body` reads one
-answer's body, never buffering more than the byte cap.
+retries. `within_deadline` ends a read at its deadline; `Budget` counts one read's pages and
+bytes against the caps; `read_body` reads one answer's body, never buffering more than the byte
+cap. (The rate budget shared by all reads is `bot.vcc.budget`.)
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 
-from bot.errors import VccTooLarge
+from bot.errors import VccTooLarge, VccUnavailable
 
-__all__ = ["MIB", "Budget", "Caps", "read_body"]
+__all__ = ["MIB", "Budget", "Caps", "read_body", "within_deadline"]
+
+log = logging.getLogger("bot.vcc")
+
+ResultT = TypeVar("ResultT")
 
 MIB = 1024 * 1024
 
@@ -91,3 +100,17 @@ async def read_body(response: httpx.Response, caps: Caps, what: str) -> bytes:
             raise caps.too_many_bytes(what)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def within_deadline(read: Awaitable[ResultT], deadline: float, what: str) -> ResultT:
+    """`read`'s result; past `deadline` seconds VccUnavailable, the read cancelled (and so
+    its requests, and its places in the rate budget's lines)."""
+    scope = asyncio.timeout(deadline)
+    try:
+        async with scope:
+            return await read
+    except TimeoutError as exc:
+        if not scope.expired():
+            raise
+        log.warning("VCC %s passed the %g s deadline", what, deadline)
+        raise VccUnavailable(f"VCC {what} did not finish within {deadline:g} s") from exc

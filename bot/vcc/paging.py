@@ -11,12 +11,29 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.vcc.decode import LimitRejected
-from bot.vcc.models import AgentState, Meta, Page, StateRows, format_time
+from bot.vcc.models import (
+    AgentState,
+    Group,
+    GroupMember,
+    Meta,
+    Page,
+    StateRows,
+    User,
+    format_time,
+)
 
-__all__ = ["GetPage", "Listing", "Paging", "slices"]
+__all__ = [
+    "GetPage",
+    "GroupListing",
+    "Listing",
+    "MemberListing",
+    "Paging",
+    "UserListing",
+    "slices",
+]
 
 log = logging.getLogger("bot.vcc")
 
@@ -38,6 +55,24 @@ class Listing(BaseModel, Generic[ItemT]):
 
     meta: Meta | None = None
     entries: list[ItemT]
+
+
+class UserListing(Listing[User]):
+    """The users list (`GET /useradmin/users`) under its wire name."""
+
+    entries: list[User] = Field(alias="users")
+
+
+class GroupListing(Listing[Group]):
+    """The groups list (`GET /useradmin/groups`) under its wire name."""
+
+    entries: list[Group] = Field(alias="groups")
+
+
+class MemberListing(Listing[GroupMember]):
+    """One group's members (`GET /useradmin/groups/{groupId}/users`) under their wire name."""
+
+    entries: list[GroupMember] = Field(alias="users")
 
 
 class Paging:

@@ -1,16 +1,18 @@
 """VCC clients for tests: on the simulator, or on a scripted fake VCC behind `httpx.MockTransport`.
 
 Both are built by the production `build_vcc_client`; a test overrides only what it is about
-(`page_limit`, `window_limit`, `timeout`, `policy`, `sleep`, ...). Neither ever sleeps for real:
-the default `sleep` is a fresh recording `Sleeps`; pass the `sleeps` fixture to read the delays.
+(`page_limit`, `window_limit`, `timeout`, `policy`, `sleep`, `rate`, ...). Neither ever sleeps
+for real: the default `sleep` is a fresh recording `Sleeps`; pass the `sleeps` fixture to read
+the delays. The rate budget is unlimited unless a test passes `rate`; `VirtualClock` reads a
+`VirtualTime` so a budgeted client's clock and sleep agree.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -22,6 +24,7 @@ from bot.sim import SimServer
 from bot.vcc import RetryPolicy, VccClient, build_vcc_client
 from tests.fakes import Sleeps
 from tests.support.sim import SIM_CLIENT_SECRET
+from tests.support.virtual_time import VirtualTime
 
 __all__ = [
     "HALF_JITTER",
@@ -31,6 +34,8 @@ __all__ = [
     "SCRIPTED_TOKEN_URL",
     "FakeVcc",
     "Handler",
+    "VirtualClock",
+    "cancellable",
     "iso",
     "page",
     "scripted_client",
@@ -48,6 +53,27 @@ SCRIPTED_NOW = datetime(2025, 3, 11, 14, 0, tzinfo=UTC)
 HALF_JITTER = RetryPolicy(random=lambda: 0.5)
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def cancellable(time: VirtualTime) -> Callable[[float], Awaitable[None]]:
+    """`time` as a `sleep` whose sleepers may be cancelled: `VirtualTime` wakes every sleeper
+    it queued, so a cancelled one waits on a shielded sleeper of its own."""
+
+    async def sleep(delay: float) -> None:
+        await asyncio.shield(time(delay))
+
+    return sleep
+
+
+class VirtualClock:
+    """A `Clock` at `start` plus the seconds a `VirtualTime` has moved on."""
+
+    def __init__(self, time: VirtualTime, start: datetime = SCRIPTED_NOW) -> None:
+        self._time = time
+        self._start = start
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self._time.now)
 
 
 def vcc_client(sim: SimServer, **overrides: Any) -> VccClient:

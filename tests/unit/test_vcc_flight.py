@@ -1,17 +1,12 @@
-"""Shared reads and the shared 429 backoff (`bot.vcc.flight`), on the event loop alone."""
+"""Shared reads (`bot.vcc.flight`), on the event loop alone."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.vcc.flight import Backoff, Flights
-from tests.fakes import Sleeps
-
-T0 = datetime(2026, 3, 11, 11, 30, tzinfo=UTC)
+from bot.vcc.flight import Flights
 
 
 class TestFlights:
@@ -84,58 +79,3 @@ class TestFlights:
             await second
         await asyncio.wait_for(cancelled.wait(), 1)
         assert len(flights) == 0
-
-
-class TestBackoff:
-    async def test_open_lets_everyone_go_without_waiting(self) -> None:
-        sleeps = Sleeps()
-        backoff = Backoff(FrozenClock(T0), sleeps)
-        turn = backoff.turn()
-        await turn.ready()
-        turn.release()
-        assert sleeps.delays == []
-
-    async def test_closed_one_probe_waits_it_out_the_others_wait_for_it(self) -> None:
-        """After a 429, the first request waits the backoff and goes alone; the rest go
-        when its answer opens the backoff, without waiting themselves."""
-        sleeps = Sleeps()
-        backoff = Backoff(FrozenClock(T0), sleeps)
-        backoff.close(2.0)
-        probe, other = backoff.turn(), backoff.turn()
-        await probe.ready()
-        assert sleeps.delays == [2.0]
-        waiting = asyncio.create_task(other.ready())
-        await asyncio.sleep(0)
-        assert not waiting.done()
-        backoff.open()
-        probe.release()
-        await asyncio.wait_for(waiting, 1)
-        other.release()
-        assert sleeps.delays == [2.0]
-
-    async def test_the_probe_keeps_its_place_across_its_retries(self) -> None:
-        """A probe answered 429 again waits again, ahead of everyone waiting for it."""
-        sleeps = Sleeps()
-        backoff = Backoff(FrozenClock(T0), sleeps)
-        backoff.close(1.0)
-        probe, other = backoff.turn(), backoff.turn()
-        await probe.ready()
-        waiting = asyncio.create_task(other.ready())
-        backoff.close(1.0)
-        await probe.ready()
-        assert sleeps.delays == [1.0, 1.0]
-        assert not waiting.done()
-        probe.release()  # the probe's read gave up; the next waiter becomes the probe
-        await asyncio.wait_for(waiting, 1)
-        other.release()
-        assert sleeps.delays == [1.0, 1.0, 1.0]
-
-    async def test_a_longer_wait_is_kept(self) -> None:
-        sleeps = Sleeps()
-        backoff = Backoff(FrozenClock(T0), sleeps)
-        backoff.close(5.0)
-        backoff.close(1.0)
-        turn = backoff.turn()
-        await turn.ready()
-        turn.release()
-        assert sleeps.delays == [5.0]

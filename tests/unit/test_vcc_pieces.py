@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from bot.errors import VccBadResponse
-from bot.vcc.client import _GroupListing, _UserListing
 from bot.vcc.decode import parse_body, parse_in_pieces
 from bot.vcc.models import AgentState, Page
+from bot.vcc.paging import GroupListing, UserListing
 from tests.support.vcc import page, state_row
 
 T0 = datetime(2026, 3, 11, 11, 30, tzinfo=UTC)
@@ -36,7 +36,7 @@ class TestPieces:
     def test_user_admin_lists_read_the_same(self) -> None:
         users = {"users": [{"userId": f"u{n}", "name": f"N {n}"} for n in range(300)]}
         groups = {"meta": None, "groups": [{"groupId": "g", "groupName": "Tech"}]}
-        for payload, model in ((users, _UserListing), (groups, _GroupListing)):
+        for payload, model in ((users, UserListing), (groups, GroupListing)):
             whole, pieces = both(json.dumps(payload).encode(), model)
             assert pieces == whole
 
