@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from bot.floor.model import EPOCH, AgentRows, FloorModel, to_ms
 from bot.query.results import Totals
 from bot.query.source import FloorRead, ReadScope
-from bot.query.timeline import Current
-from bot.vcc.models import AgentState, State
+from bot.query.timeline import Current, current_state
+from bot.vcc.models import AgentState, AgentStatus, State
 
 __all__ = ["read_model"]
 
@@ -80,6 +80,21 @@ class _Index:
         if len(picked) == len(agent.open_indices()):
             agent.memo[key] = rows
         return rows
+
+    def current(self, agent_id: str, status: AgentStatus | None, as_of: datetime) -> Current:
+        """`current_state` of the agent's open rows and status, kept for the rows' life
+        while the status object and as_of are the same (one poll's worth of lookups)."""
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            return current_state((), status, as_of)
+        key = ("current", self._lo, self._lead_in)
+        kept = agent.memo.get(key)
+        if isinstance(kept, tuple) and kept[0] is status and kept[1] == as_of:
+            made: Current = kept[2]
+            return made
+        made = current_state(self.open_rows(agent_id), status, as_of)
+        agent.memo[key] = (status, as_of, made)
+        return made
 
     def day_totals(self, agent_id: str, current: Current, start: datetime, now: datetime) -> Totals:
         """As `totals(periods(rows, current, start, now, now))`, step for step, in µs."""

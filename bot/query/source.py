@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.query.results import Totals
-from bot.query.timeline import Current, periods, totals
+from bot.query.timeline import Current, current_state, periods, totals
 from bot.vcc.client import VccClient
 from bot.vcc.models import AgentState, AgentStatus
 
@@ -79,6 +79,12 @@ class FloorRead:
             return self.index.open_rows(agent_id)
         return [r for r in self.rows_of(agent_id) if r.is_current]
 
+    def current_of(self, agent_id: str) -> Current:
+        """The agent's state now (`timeline.current_state` of its open rows and status)."""
+        if self.index is not None:
+            return self.index.current(agent_id, self.status.get(agent_id), self.as_of)
+        return current_state(self.open_rows_of(agent_id), self.status.get(agent_id), self.as_of)
+
     def day_totals(self, agent_id: str, current: Current, start: datetime) -> Totals:
         """Time per state from `start` to `as_of`, the current state to end it (as
         `timeline.totals(timeline.periods(...))` gives, which is how it is worked out
@@ -93,6 +99,10 @@ class RowIndex(Protocol):
 
     def open_rows(self, agent_id: str) -> Sequence[AgentState]:
         """The agent's rows with a null duration among the read's rows, by start."""
+        ...
+
+    def current(self, agent_id: str, status: AgentStatus | None, as_of: datetime) -> Current:
+        """`current_state(open_rows(agent_id), status, as_of)`."""
         ...
 
     def day_totals(self, agent_id: str, current: Current, start: datetime, now: datetime) -> Totals:

@@ -79,8 +79,7 @@ class Snapshot:
         return freshness(self.as_of, self.now, thresholds, loading=self.read.loading)
 
     def current(self, agent_id: str) -> Current:
-        status = self.read.status.get(agent_id)
-        return current_state(self.read.open_rows_of(agent_id), status, self.as_of)
+        return self.read.current_of(agent_id)
 
 
 def _elapsed(current: Current, as_of: datetime) -> timedelta:
