@@ -133,8 +133,13 @@ class Poller:
             end = min(self.cursor + self._slice, now)
             read = await self._client.agent_states(self.cursor, end, include="Processed")
             await self._apply(read.rows, self.cursor, end)
-            self.cursor = min(read.as_of, end)
-            self.model.rows_as_of = self.cursor
+            # VCC's clock decides (upTo); one behind ours moves the cursor less than asked,
+            # and one that has not moved at all ends the cycle rather than loop on it.
+            reached = min(read.as_of, end)
+            if reached <= self.cursor:
+                break
+            self.cursor = reached
+            self.model.rows_as_of = reached
         self.loaded.set()
 
     async def _apply(self, rows: tuple[AgentState, ...], start: datetime, end: datetime) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FrozenClock
 from bot.errors import ConfigError
-from bot.floor import FloorModel, read_model
+from bot.floor import FloorModel, Poller, read_model
 from bot.query.source import ReadScope
 from bot.settings import load_settings
-from bot.vcc.models import AgentState
+from bot.vcc.models import AgentState, Include, StateRows, StatusSnapshot
 
 T0 = datetime(2026, 3, 11, 8, 0, tzinfo=UTC)
 
@@ -97,3 +99,40 @@ class TestPollSetting:
         assert load_settings({"AGENTSTATE_POLL_SECONDS": "5"}).poll_seconds == 5
         with pytest.raises(ConfigError, match="AGENTSTATE_POLL_SECONDS"):
             load_settings({"AGENTSTATE_POLL_SECONDS": "4"})
+
+
+class _BehindVcc:
+    """A VCC whose clock is `lag` behind ours: every upTo is that much earlier."""
+
+    def __init__(self, now: datetime, lag: timedelta) -> None:
+        self.upto = now - lag
+        self.reads: list[tuple[datetime, datetime]] = []
+
+    async def agent_status(self) -> StatusSnapshot:
+        return StatusSnapshot((), self.upto)
+
+    async def agent_states(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        agent_id: str | None = None,
+        include: Include = "StartedOrEnded",
+    ) -> StateRows:
+        self.reads.append((start, end))
+        return StateRows((), self.upto)
+
+
+class TestCursor:
+    async def test_the_cursor_is_vccs_upto_and_a_clock_behind_ours_ends_the_cycle(self) -> None:
+        """The next start is the previous upTo; when VCC's clock is behind ours, the cursor
+        stops at its upTo and the cycle ends instead of asking for the same window again."""
+        now = T0 + timedelta(hours=3)
+        vcc = _BehindVcc(now, timedelta(minutes=2))
+        model = FloorModel(T0)
+        poller = Poller(vcc, model, FrozenClock(now), zone=ZoneInfo("UTC"), interval=15)
+        poller.cursor = T0 + timedelta(hours=2)
+        await poller.cycle()
+        assert vcc.reads == [(T0 + timedelta(hours=2), now), (now - timedelta(minutes=2), now)]
+        assert poller.cursor == now - timedelta(minutes=2)
+        assert model.rows_as_of == poller.cursor
