@@ -158,7 +158,10 @@ async def _start_vcc(
 
         floor = Floor(
             FloorConfig(
-                seed=settings.sim_seed, agents=settings.sim_agents, timezone=settings.timezone
+                seed=settings.sim_seed,
+                agents=settings.sim_agents,
+                timezone=settings.timezone,
+                shifts=settings.sim_shifts,
             ),
             clock,
         )

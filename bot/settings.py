@@ -77,8 +77,11 @@ class Settings(BaseSettings):
     history_days: int = Field(7, ge=1, le=93, validation_alias="AGENTSTATE_HISTORY_DAYS")
     # Never below VCC's 5 s response cache (shared/vcc/API.md §2): a faster poll reads the same.
     poll_seconds: float = Field(15, ge=5, le=600, validation_alias="AGENTSTATE_POLL_SECONDS")
-    sim_agents: int = Field(60, ge=1, le=10_000, validation_alias="AGENTSTATE_SIM_AGENTS")
+    sim_agents: int = Field(60, ge=1, le=20_000, validation_alias="AGENTSTATE_SIM_AGENTS")
     sim_seed: int = Field(7, validation_alias="AGENTSTATE_SIM_SEED")
+    sim_shifts: Literal["around-the-clock", "day"] = Field(
+        "around-the-clock", validation_alias="AGENTSTATE_SIM_SHIFTS"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="AGENTSTATE_LOG_LEVEL"
     )

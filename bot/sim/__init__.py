@@ -2,7 +2,8 @@
 
 codes      how a row is stored: integer-millisecond times, packed state codes
 roster     agents and teams: ids, names, emails, team names
-day        each agent's days, drawn deterministically: profiles, shift plans, rows
+shifts     who works when: day, evening and night shifts (or days only), each agent's habits
+day        each agent's days, drawn deterministically: shift plans, rows
 wire       the VCC JSON written out: rows, status items, users, groups, envelopes
 floor      Floor (roster + days + wire, answering as VCC would) and FloorConfig
 response   the server's answers: status, JSON body, headers

@@ -24,7 +24,7 @@ from bot.sim.wire import (
     page_meta,
     user_item,
 )
-from bot.vcc.models import Include
+from bot.vcc.models import Include, format_time
 
 __all__ = ["BadRequest", "Handler", "Route", "check_accept", "find_route"]
 
@@ -100,8 +100,10 @@ def _agent_states(floor: Floor, query: Mapping[str, str], now: datetime, _: str)
     agent_id = query.get("agentId") or None
     selection = floor.select(start, end, cast("Include", include), agent_id, now=now)
     offset = (page - 1) * limit
-    items = selection.wire(offset, offset + limit)
-    return json_response(200, envelope(page, limit, len(selection), items, now))
+    total = len(selection)
+    count = max(0, min(limit, total - offset))
+    shell = {"meta": page_meta(page, limit, total, count), "items": [], "upTo": format_time(now)}
+    return json_response(200, shell, items_json=selection.wire_json(offset, offset + limit))
 
 
 def _agent_status(floor: Floor, query: Mapping[str, str], now: datetime, _: str) -> Response:

@@ -30,7 +30,8 @@ from bot.sim.codes import (
 )
 from bot.sim.day import Days
 from bot.sim.roster import Roster, SimAgent, SimTeam
-from bot.sim.wire import INCLUDE_VALUES, Row, StateSelection, status_item
+from bot.sim.shifts import SHIFT_PROFILES, ShiftProfile
+from bot.sim.wire import INCLUDE_VALUES, Run, StateSelection, status_item
 from bot.vcc.models import Include
 
 __all__ = ["Floor", "FloorConfig"]
@@ -48,15 +49,21 @@ class FloorConfig:
         seed: everything random derives from it; the same seed gives the same floor.
         agents: how many agents (ids "1001", "1002", ...).
         teams: how many teams; agents are split evenly, each in exactly one team.
-        timezone: the IANA zone shifts are planned in (07:00-11:00 local starts).
+        timezone: the IANA zone shifts are planned in.
+        shifts: "around-the-clock" (day, evening and night shifts, every day of the week) or
+            "day" (everyone on days, 07:00-11:00 local starts, weekends mostly off: the floor
+            as it first was, row for row); see `bot.sim.shifts`.
     """
 
     seed: int = 7
     agents: int = 60
     teams: int = 4
     timezone: str = "Europe/London"
+    shifts: ShiftProfile = "around-the-clock"
 
     def __post_init__(self) -> None:
+        if self.shifts not in SHIFT_PROFILES:
+            raise ValueError(f"shifts must be one of {', '.join(SHIFT_PROFILES)}")
         if not 1 <= self.agents <= _MAX_AGENTS:
             raise ValueError(f"agents must be 1..{_MAX_AGENTS}, not {self.agents}")
         if not 1 <= self.teams <= _MAX_TEAMS:
@@ -74,9 +81,10 @@ class Floor:
         self._roster = Roster(seed, self.config.agents, self.config.teams)
         self.teams: list[SimTeam] = self._roster.teams
         self.agents: list[SimAgent] = self._roster.agents
-        self._days = Days(seed, ZoneInfo(self.config.timezone), self._roster.ids)
+        zone = ZoneInfo(self.config.timezone)
+        self._days = Days(seed, zone, self._roster.ids, self.config.shifts)
         self._lock = threading.Lock()
-        self._selections: dict[tuple[int, int, str, str | None], tuple[int, Sequence[Row]]] = {}
+        self._selections: dict[tuple[int, int, str, str | None], tuple[int, StateSelection]] = {}
 
     # -- public queries ----------------------------------------------------------------------
 
@@ -106,10 +114,13 @@ class Floor:
     ) -> StateSelection:
         """`/wfm/agent-states` rows for `[start, end)`, sorted by start then agentId.
 
-        `Started`: rows that started in the window. `StartedOrEnded` and `Processed`: those,
-        plus the row that ended in it (a row still going on has not ended). Rows that start
-        after `now` (default: the clock) do not exist yet; the current row has duration None.
-        `.wire()` writes the selection out (a page of it, or whole).
+        `Started`: rows that started in the window. `StartedOrEnded`: those, plus the row that
+        ended in it (a row still going on has not ended). `Processed` (rows VCC wrote or
+        revised in the window) selects as `StartedOrEnded` does, which on this floor is the
+        same thing: a row is written when it starts and never revised, but for the current
+        row gaining its duration when it ends. Rows that start after `now` (default: the
+        clock) do not exist yet; the current row has duration None. `.wire()` writes the
+        selection out (a page of it, or whole), `.wire_json()` as JSON text.
         """
         if include not in INCLUDE_VALUES:
             raise ValueError(f"include must be one of {', '.join(INCLUDE_VALUES)}")
@@ -119,14 +130,16 @@ class Floor:
         cached = self._selections.get(key)
         # Once the window has closed its membership cannot change, so pages can share it.
         if cached is not None and e <= cached[0] <= now_ms:
-            return StateSelection(self._roster.ids, cached[1], now_ms)
-        rows = self._select(s, e, include, agent_id, now_ms)
+            return cached[1].at(now_ms)
+        selection = StateSelection(
+            self._roster.ids, self._select(s, e, include, agent_id, now_ms), now_ms
+        )
         if e <= now_ms:
             with self._lock:
-                self._selections[key] = (now_ms, rows)
+                self._selections[key] = (now_ms, selection)
                 while len(self._selections) > _MAX_CACHED_SELECTIONS:
                     del self._selections[next(iter(self._selections))]
-        return StateSelection(self._roster.ids, rows, now_ms)
+        return selection
 
     def status(
         self, now: datetime | None = None, *, offset: int = 0, limit: int | None = None
@@ -146,13 +159,14 @@ class Floor:
 
     # -- rows --------------------------------------------------------------------------------
 
-    def _select(self, s: int, e: int, include: str, agent_id: str | None, now: int) -> list[Row]:
+    def _select(self, s: int, e: int, include: str, agent_id: str | None, now: int) -> list[Run]:
+        """Each selected agent's rows for `[s, e)` as of `now`, the agents in wire order."""
         hi = min(e - 1, now)  # the last instant a selected row may start at
         if hi < s:
             return []
         index = self._roster.index
         if agent_id is None:
-            indices: Sequence[int] = range(len(self.agents))
+            indices: Sequence[int] = self._roster.by_id
         elif agent_id in index:
             indices = [index[agent_id]]
         else:
@@ -160,30 +174,27 @@ class Floor:
         days = self._days
         first, last = days.local_date(s), days.local_date(hi)
         horizon = days.local_date(now) + timedelta(days=1)
-        width = len(self.agents)
-        rows: list[Row] = []
+        runs: list[Run] = []
         for i in indices:
-            rank = self._roster.rank[i]
-            before, inside, terminal = days.window(i, s, hi, first, last, horizon)
+            before, starts, codes, terminal = days.window(i, s, hi, first, last, horizon)
             if include != "Started":
                 # The row before the window ended in it only if it ended by now.
-                end = inside[0][0] if inside else terminal
+                end = starts[0] if starts else terminal
                 if end is not None and s <= end < e and end <= now:
-                    rows.append((before[0] * width + rank, i, before[0], end, before[1]))
-            for k, (begin, code) in enumerate(inside):
-                end = inside[k + 1][0] if k + 1 < len(inside) else terminal
-                rows.append((begin * width + rank, i, begin, end, code))
-        rows.sort()
-        return rows
+                    begin, code = before or (days.previous_logout(i, first), C_OUT)
+                    starts.insert(0, begin)
+                    codes.insert(0, code)
+            if starts:
+                runs.append(Run(i, starts, codes, terminal))
+        return runs
 
     # -- status ------------------------------------------------------------------------------
 
     def _status(self, i: int, now: int) -> dict[str, Any]:
         agent_id = self._roster.ids[i]
-        today = self._days.local_date(now)
-        worked = self._days.worked(i, today)
-        if worked is None or now < worked.starts[0]:
-            since = self._days.previous_logout(i, today)
+        worked = self._days.shift_at(i, now)
+        if worked is None:
+            since = self._days.previous_logout(i, self._days.local_date(now))
             return status_item(self.config.seed, agent_id, C_OUT, since, since, None)
         starts, codes = worked.starts, worked.codes
         current = bisect_right(starts, now) - 1

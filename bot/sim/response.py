@@ -28,9 +28,19 @@ class Response:
     pace: float = 0.0
 
 
-def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
-    """`payload` as a JSON answer; `headers` are added to its `Content-Type`."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def json_response(
+    status: int, payload: Any, headers: dict[str, str] | None = None, *, items_json: str = ""
+) -> Response:
+    """`payload` as a JSON answer; `headers` are added to its `Content-Type`.
+
+    `items_json`, JSON text already written (rows, without the brackets), goes into the empty
+    `items` list of `payload`.
+    """
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    if items_json:
+        head, tail = text.split('"items":[]', 1)
+        text = f'{head}"items":[{items_json}]{tail}'
+    body = text.encode("utf-8")
     return Response(status, body, {"Content-Type": "application/json", **(headers or {})})
 
 

@@ -127,7 +127,7 @@ class Roster:
     Attributes:
         agents, teams: by agent index (id "1001" is index 0), and by team index.
         ids, index: agent id by agent index, and agent index by agent id.
-        by_id, rank: agent indices in wire order, and each agent's place in it.
+        by_id: agent indices in wire order.
     """
 
     def __init__(self, seed: int, agents: int, teams: int) -> None:
@@ -156,9 +156,6 @@ class Roster:
         self.index = {agent_id: i for i, agent_id in enumerate(self.ids)}
         # The wire orders agents by agentId as text ("10000" < "1001").
         self.by_id = sorted(range(agents), key=lambda i: self.agents[i].agent_id)
-        self.rank = [0] * agents
-        for rank, i in enumerate(self.by_id):
-            self.rank[i] = rank
 
     def team(self, team_id: str) -> SimTeam | None:
         """The team with that groupId, or None."""

@@ -7,11 +7,15 @@ as the floor stores them (integer milliseconds, packed row codes) and go out as 
 
 from __future__ import annotations
 
+import copy
+import json
 import uuid
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Final, TypeAlias, get_args
+from typing import Any, Final, get_args
 
 from bot.sim.codes import (
     D_LIVE,
@@ -31,7 +35,7 @@ from bot.vcc.models import Include, format_time
 
 __all__ = [
     "INCLUDE_VALUES",
-    "Row",
+    "Run",
     "StateSelection",
     "envelope",
     "group_item",
@@ -45,9 +49,18 @@ __all__ = [
 INCLUDE_VALUES: Final[tuple[str, ...]] = get_args(Include)
 
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+_OPEN: Final = 1 << 62  # the end of a row that has not ended: later than any `now`
 
-# (sort key, agent index, start ms, end ms or None when not yet known, code)
-Row: TypeAlias = tuple[int, int, int, int | None, int]
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One agent's selected rows in time order: each ends where the next starts, the last at
+    `end` (None while not yet known). Times in epoch milliseconds, codes packed."""
+
+    agent: int  # the agent's index
+    starts: Sequence[int]
+    codes: Sequence[int]
+    end: int | None
 
 
 @lru_cache(maxsize=4096)
@@ -55,16 +68,26 @@ def _date_text(days: int) -> str:
     return date.fromordinal(_EPOCH_ORDINAL + days).isoformat()
 
 
+@lru_cache(maxsize=1 << 16)
+def _minute_text(minute: int) -> str:
+    """`YYYY-MM-DDTHH:MM:` of the minute `minute` minutes after the epoch."""
+    days, minute = divmod(minute, 24 * 60)
+    return f"{_date_text(days)}T{minute // 60:02d}:{minute % 60:02d}:"
+
+
+_SECONDS_TEXT: Final = tuple(f"{s:02d}." for s in range(60))
+_MILLIS_TEXT: Final = tuple(f"{ms:03d}Z" for ms in range(1000))
+
+
 def iso_ms(ms: int) -> str:
     """`bot.vcc.models.format_time` for epoch milliseconds, without building a datetime.
 
-    Several times faster, which matters when 10,000 agents' rows are written out.
+    Several times faster, which matters when 20,000 agents' rows are written out: minutes
+    come from a cache, seconds and milliseconds from tables.
     """
-    seconds, milli = divmod(ms, 1000)
-    days, seconds = divmod(seconds, 86_400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{_date_text(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{milli:03d}Z"
+    minute, rest = divmod(ms, 60_000)
+    seconds, milli = divmod(rest, 1000)
+    return _minute_text(minute) + _SECONDS_TEXT[seconds] + _MILLIS_TEXT[milli]
 
 
 class StateSelection:
@@ -72,30 +95,94 @@ class StateSelection:
 
     Which rows belong is fixed when selected; whether a row has ended (and so has a duration)
     is judged against `now`, the moment it was selected at (epoch milliseconds).
+
+    Args:
+        agent_ids: agent id by agent index.
+        runs: each agent's rows, the agents in wire order (by agentId).
+        now: the moment rows are judged at.
     """
 
-    def __init__(self, agent_ids: Sequence[str], rows: Sequence[Row], now: int) -> None:
-        self._ids = agent_ids
-        self._rows = rows
+    def __init__(self, agent_ids: Sequence[str], runs: Sequence[Run], now: int) -> None:
         self._now = now
+        # Per run: the agent id, the row starts followed by the last row's end, the codes.
+        self._table: list[tuple[str, array[int], Sequence[int]]] = []
+        for run in runs:
+            ends = array("q", run.starts)
+            ends.append(_OPEN if run.end is None else run.end)
+            self._table.append((agent_ids[run.agent], ends, run.codes))
+        # Each row is one int, start << (run and place bits) | run << place bits | place:
+        # sorting those gives wire order (start, then agentId) several times faster than
+        # sorting tuples would.
+        self._place_bits = max((len(run.starts) for run in runs), default=1).bit_length()
+        self._run_bits = len(runs).bit_length()
+        self._order: list[int] = []
+        shift, order = self._run_bits + self._place_bits, self._order
+        for r, run in enumerate(runs):
+            top = r << self._place_bits
+            order += [begin << shift | top | k for k, begin in enumerate(run.starts)]
+        order.sort()
+
+    def at(self, now: int) -> StateSelection:
+        """The same rows judged at another moment."""
+        again = copy.copy(self)
+        again._now = now
+        return again
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._order)
 
     def wire(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
         """Rows `start:stop` as wire dicts; a row still going on at `now` has duration None."""
-        now_ms = self._now
-        ids = self._ids
         return [
             {
-                "agentId": ids[idx],
+                "agentId": agent_id,
                 "start": iso_ms(begin),
-                "duration": end - begin if end is not None and end <= now_ms else None,
+                "duration": duration,
                 "state": STATES[code & 15],
                 "description": DESCRIPTIONS[code >> 4 & 15],
             }
-            for _, idx, begin, end, code in self._rows[start:stop]
+            for agent_id, begin, duration, code in self._rows(start, stop)
         ]
+
+    def wire_json(self, start: int = 0, stop: int | None = None) -> str:
+        """`wire(start, stop)` as compact JSON, without the brackets: the text `json.dumps`
+        would write for those rows, several times faster (a day of 20,000 agents is over a
+        million rows)."""
+        # Agent ids are digits and times ISO text: nothing in them needs escaping.
+        return ",".join(
+            [
+                f'{{"agentId":"{agent_id}","start":"{iso_ms(begin)}","duration":'
+                f"{'null' if duration is None else duration},{_STATE_JSON[code]}}}"
+                for agent_id, begin, duration, code in self._rows(start, stop)
+            ]
+        )
+
+    def _rows(self, start: int, stop: int | None) -> Iterator[tuple[str, int, int | None, int]]:
+        """(agentId, start, duration or None, code) of rows `start:stop`."""
+        now_ms, table = self._now, self._table
+        bits = self._place_bits
+        place, run_mask = (1 << bits) - 1, (1 << self._run_bits) - 1
+        for key in self._order[start:stop]:
+            agent_id, starts, codes = table[key >> bits & run_mask]
+            k = key & place
+            begin, end = starts[k], starts[k + 1]
+            yield agent_id, begin, end - begin if end <= now_ms else None, codes[k]
+
+
+class _StateJson(dict[int, str]):
+    """`"state":...,"description":...` of a row code, as JSON, written when first asked for."""
+
+    def __missing__(self, code: int) -> str:
+        text = json.dumps(
+            {"state": STATES[code & 15], "description": DESCRIPTIONS[code >> 4 & 15]},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )[1:-1]
+        self[code] = text
+        return text
+
+
+_STATE_JSON: Final = _StateJson()
 
 
 def status_item(

@@ -1,9 +1,11 @@
 """Fixtures and helpers for the simulated contact center, a pytest plugin loaded by conftest.
 
-`sim_clock` is frozen on a Wednesday mid-morning (11:30 in London) when most of the default
-floor is working; `sim_floor` is the default floor (seed 7, 60 agents, 4 teams) on that clock;
-`sim_server` serves it on loopback for one test, `sim_http` is a client on it, and
-`stats_headers` / `users_headers` carry a fresh token for each API. The helpers read wire rows.
+`sim_clock` is frozen on a Wednesday mid-morning (11:30 in London) when the day crew, about
+half of the default floor, is working; `sim_floor` is the default floor (seed 7, 60 agents,
+4 teams, shifts around the clock) on that clock; `sim_server` serves it on loopback for one
+test, `sim_http` is a client on it, and `stats_headers` / `users_headers` carry a fresh token
+for each API. `floor_at` builds any floor (`shifts="day"` for facts only the day-shift floor
+has, like most agents in at mid-morning); the other helpers read wire rows.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def sim_clock() -> FrozenClock:
 
 @pytest.fixture
 def sim_floor(sim_clock: FrozenClock) -> Floor:
-    """The default floor (seed 7, 60 agents, 4 teams, Europe/London) on `sim_clock`."""
+    """The default floor (seed 7, 60 agents, 4 teams, Europe/London, shifts around the
+    clock) on `sim_clock`."""
     return Floor(FloorConfig(), sim_clock)
 
 

@@ -75,13 +75,24 @@ class TestHistory:
                 assert after == before
         assert gained > 30  # most agents have moved on within three hours
 
-    def test_a_fresh_floor_later_agrees_about_the_past(self) -> None:
-        """A floor built at t2 (no shared cache) tells the same story about the morning."""
+    @pytest.mark.parametrize("shifts", ["around-the-clock", "day"])
+    def test_a_fresh_floor_later_agrees_about_the_past(self, shifts: str) -> None:
+        """A floor built at t2 (no shared cache) tells the same story about the morning: the
+        same rows, and those still going on at SIM_NOW (a night worker's logout) go on or
+        ended after it. Asked as of SIM_NOW, it answers exactly as then."""
         t2 = SIM_NOW + timedelta(days=1)
         morning = SIM_NOW - timedelta(hours=2)
-        early = floor_at(SIM_NOW).select(SIM_DAY_START, morning).wire()
-        late = floor_at(t2).select(SIM_DAY_START, morning).wire()
-        assert late == early
+        early = floor_at(SIM_NOW, shifts=shifts).select(SIM_DAY_START, morning).wire()
+        late_floor = floor_at(t2, shifts=shifts)
+        late = late_floor.select(SIM_DAY_START, morning).wire()
+        for before, after in zip(early, late, strict=True):
+            if before["duration"] is None:
+                end = end_of(after)
+                assert end is None or end > SIM_NOW
+                assert {**after, "duration": None} == before
+            else:
+                assert after == before
+        assert late_floor.select(SIM_DAY_START, morning, now=SIM_NOW).wire() == early
 
     def test_rows_after_now_do_not_exist(self, sim_floor: Floor) -> None:
         """A window reaching into the future holds nothing that starts after now."""
