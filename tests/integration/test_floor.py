@@ -49,10 +49,10 @@ class TestLookupsFromMemory:
         """With the poller running, agent, history today, team, teams and who make no Stats
         request; and they say what the same bot says reading VCC per command."""
         clock = FrozenClock(AT)
-        async with simulated_app(clock, AGENTSTATE_SIM_SHIFTS="day") as naive:
+        async with simulated_app(clock) as naive:
             expected = await _lookups(naive)  # the poller never ran: VCC per command
             assert _stats_requests(naive)
-        async with simulated_app(clock, AGENTSTATE_SIM_SHIFTS="day") as app:
+        async with simulated_app(clock) as app:
             assert app.floor is not None
 
             async def front_door() -> int:

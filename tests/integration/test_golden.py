@@ -63,13 +63,17 @@ def corpus(agents: Sequence[Any], teams: Sequence[str], full: bool) -> list[str]
     return out
 
 
-async def answers() -> list[dict[str, Any]]:
-    """Every command of the corpus answered now, in the shape of the golden file."""
+async def answers(*, from_model: bool = False) -> list[dict[str, Any]]:
+    """Every command of the corpus answered now, in the shape of the golden file: read from
+    VCC per command, or `from_model` from the live floor model after one poll."""
     results = []
     for zone, at, full in CONFIGS:
         # The answers were captured on the day-shift floor; it stays row for row the same.
         env = {"AGENTSTATE_TIMEZONE": zone, "AGENTSTATE_SIM_SHIFTS": "day"}
         async with simulated_app(FrozenClock(at), **env) as app:
+            if from_model:
+                assert app.floor is not None
+                await app.floor.poller.cycle()
             directory = await app.query.directory()
             for text in corpus(directory.agents, [t.name for t in directory.teams], full):
                 reply = await handle(text, app.query)
@@ -119,3 +123,15 @@ class TestGolden:
             for key in ("console", "fallback", "shared_fallback", "blocks", "shared"):
                 assert new[key] == old[key], f"{key} changed for {where}"
         assert len(now) > 90
+
+    async def test_the_live_floor_model_gives_the_same_bytes(
+        self, golden: list[dict[str, Any]]
+    ) -> None:
+        """Answered from the floor model (one poll at the clock, no VCC read per command),
+        every answer is still byte for byte the golden one."""
+        now = await answers(from_model=True)
+        assert len(now) == len(golden)
+        for new, old in zip(now, golden, strict=True):
+            where = f"{new['zone']} {new['clock']} {new['text']!r}"
+            for key in ("console", "fallback", "shared_fallback", "blocks", "shared"):
+                assert new[key] == old[key], f"{key} changed for {where}"
