@@ -154,12 +154,15 @@ async def _start_vcc(
 ) -> tuple[VccClient, SimServer | None]:
     sim: SimServer | None = None
     if settings.simulated:
-        from bot.sim import Floor, FloorConfig, SimServer  # only the simulated bot needs these
+        # Only the simulated bot needs these.
+        from bot.sim import Floor, FloorConfig, SimServer
+        from bot.sim.floor import teams_for
 
         floor = Floor(
             FloorConfig(
                 seed=settings.sim_seed,
                 agents=settings.sim_agents,
+                teams=teams_for(settings.sim_agents),
                 timezone=settings.timezone,
                 shifts=settings.sim_shifts,
             ),

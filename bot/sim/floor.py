@@ -41,6 +41,12 @@ _MAX_TEAMS: Final = 200
 _MAX_CACHED_SELECTIONS: Final = 16
 
 
+def teams_for(agents: int) -> int:
+    """How many teams a floor of `agents` has: about 40 agents a team, as supervisors run
+    them, but never fewer than 4 (the default 60-agent floor keeps its 4 teams)."""
+    return max(4, min(_MAX_TEAMS, round(agents / 40)))
+
+
 @dataclass(frozen=True)
 class FloorConfig:
     """What the simulated floor looks like.

@@ -246,3 +246,15 @@ class TestStatus:
         """offset and limit cut the same list."""
         whole = sim_floor.status()
         assert sim_floor.status(offset=10, limit=7) == whole[10:17]
+
+
+class TestTeamsFor:
+    def test_teams_of_about_forty_never_fewer_than_four(self) -> None:
+        """A big floor has many teams of about 40 (so a team answer is a team's worth);
+        the default 60-agent floor keeps its 4; the count stays within the cap."""
+        from bot.sim.floor import teams_for
+
+        assert teams_for(60) == 4
+        assert teams_for(5_000) == 125
+        assert teams_for(20_000) == 200
+        assert all(4 <= teams_for(n) <= 200 for n in range(1, 20_001, 97))
