@@ -1,7 +1,7 @@
 """Where an answer goes: a `Destination`, so no listener assumes a response_url.
 
 `ResponseUrl` posts to the response_url Slack sent with a command or a click, over the one
-long-lived `httpx.AsyncClient` (Bolt's `respond()` opens a new HTTP session per call:
+long-lived client (bot/slack/poster.py; Bolt's `respond()` opens a new HTTP session per call:
 ../shared/SLACK.md). A response_url takes at most 5 posts within 30 minutes. Later, a channel
 (chat.postMessage / chat.update through the Web API client) and the Home tab implement the same
 protocol.
@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-import httpx
-
+from bot.slack.poster import Broken, Client, Closed, Lost, Unsent, post_json
 from bot.vcc.retry import RetryPolicy, parse_retry_after
 
 __all__ = [
@@ -57,8 +56,6 @@ LIFETIME = 30 * 60.0  # seconds a response_url lives, from the request
 # drops the post (retrying sooner than asked would only spend a use).
 RETRIES = RetryPolicy(max_attempts=USES, base=0.5, cap=8.0, max_retry_after=30.0)
 _PASSING = frozenset({429, 500, 502, 503, 504})  # Slack may take the same post later
-# Failures before the request was sent: Slack cannot have taken the post.
-_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 SLACK_HOOKS = ("https", "hooks.slack.com", 443)
 
 
@@ -139,7 +136,7 @@ class ResponseUrls:
         sleep: how retries wait (tests pass one that returns at once).
     """
 
-    def __init__(self, http: httpx.AsyncClient, *, api_url: str, sleep: Sleep = asyncio.sleep):
+    def __init__(self, http: Client, *, api_url: str, sleep: Sleep = asyncio.sleep):
         self._origins = {SLACK_HOOKS, _origin(api_url)} - {None}
         self._response_url = functools.partial(ResponseUrl, http, sleep=sleep)
 
@@ -198,7 +195,7 @@ class ResponseUrl:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: Client,
         url: str,
         *,
         sleep: Sleep = asyncio.sleep,
@@ -274,28 +271,24 @@ class ResponseUrl:
         """One POST: (None, None) when Slack took it; ("" or its Retry-After, why) when it may
         pass and may be tried again; (None, why) when it may not (logged)."""
         try:
-            response = await self._http.post(self._url, json=payload)
-        except httpx.TransportError as exc:
-            # The exception text can carry the URL; its type is enough to act on.
-            why = type(exc).__name__
-            if not public or isinstance(exc, _UNSENT):
-                return "", why
-            return self._not_again(why)
-        except httpx.HTTPError as exc:
-            log.warning("response_url POST to %s failed: %s", self._host, type(exc).__name__)
-            return None, type(exc).__name__
-        except RuntimeError:
-            if not self._http.is_closed:
-                raise
+            response = await post_json(self._http, self._url, payload)
+        except Unsent as exc:
+            return "", exc.why
+        except Lost as exc:
+            return ("", exc.why) if not public else self._not_again(exc.why)
+        except Broken as exc:
+            log.warning("response_url POST to %s failed: %s", self._host, exc.why)
+            return None, exc.why
+        except Closed:
             # Stopping closed the client under a late post (a notice): a drop, not a crash.
             log.warning("response_url POST to %s dropped: the client is closed", self._host)
             return None, "client closed"
-        if response.is_success:
+        if response.ok:
             return None, None
-        why = f"HTTP {response.status_code}"
-        if response.status_code == 429 or (response.status_code in _PASSING and not public):
-            return response.headers.get("Retry-After", ""), why
-        if response.status_code in _PASSING:
+        why = f"HTTP {response.status}"
+        if response.status == 429 or (response.status in _PASSING and not public):
+            return response.retry_after or "", why
+        if response.status in _PASSING:
             return self._not_again(why)
         log.warning("response_url POST to %s refused: %s %.200s", self._host, why, response.text)
         return None, why

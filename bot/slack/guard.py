@@ -19,7 +19,7 @@ from slack_bolt.response import BoltResponse
 from bot.slack.connections import Throttled
 from bot.slack.workspaces import Admission, Workspaces
 
-__all__ = ["NOT_OURS", "NOT_YET", "AdmitWorkspaces", "IgnoreEmptyClicks"]
+__all__ = ["NOT_OURS", "NOT_YET", "AdmitWorkspaces", "IgnoreEmptyClicks", "ephemeral"]
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,16 @@ SETTLE_SECONDS = 1.0  # a request waits this long for an auth.test on its way (S
 Next = Callable[[], Awaitable[BoltResponse]]
 
 
+def ephemeral(text: str) -> str:
+    """The body of an ack that shows `text` to the user alone (for a slash command; Slack
+    ignores an ack's body for a click)."""
+    return json.dumps({"response_type": "ephemeral", "text": text})
+
+
 def _ephemeral(text: str) -> BoltResponse:
-    """An ack that shows `text` to the user alone (for a slash command; Slack ignores an
-    ack's body for a click)."""
-    body = json.dumps({"response_type": "ephemeral", "text": text})
-    return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})
+    return BoltResponse(
+        status=200, body=ephemeral(text), headers={"content-type": "application/json"}
+    )
 
 
 class _Gate(AsyncMiddleware):
@@ -69,7 +74,12 @@ class AdmitWorkspaces(_Gate):
         self._refused = Throttled(log, "refused %d request(s) from other workspaces (latest: %s)")
 
     async def stop(self, req: AsyncBoltRequest) -> BoltResponse | None:
-        team_id, enterprise_id = req.context.team_id, req.context.enterprise_id
+        refusal = await self.refusal(req.context.team_id, req.context.enterprise_id)
+        return None if refusal is None else _ephemeral(refusal)
+
+    async def refusal(self, team_id: str | None, enterprise_id: str | None) -> str | None:
+        """What to tell a request from `team_id` (in `enterprise_id`), privately, instead of
+        answering it; None to answer it (the slash-command path asks this too)."""
         verdict = self._workspaces.admits(team_id, enterprise_id)
         if verdict is Admission.UNCONFIRMED:
             await self._workspaces.settled(SETTLE_SECONDS)
@@ -77,7 +87,7 @@ class AdmitWorkspaces(_Gate):
         if verdict is Admission.ADMITTED:
             return None
         self._refused(f"{team_id}/{enterprise_id}"[:40])
-        return _ephemeral(NOT_OURS if verdict is Admission.FOREIGN else NOT_YET)
+        return NOT_OURS if verdict is Admission.FOREIGN else NOT_YET
 
 
 class IgnoreEmptyClicks(_Gate):

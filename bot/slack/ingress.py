@@ -7,7 +7,10 @@
              UTF-8, bad JSON, a JSON array) cannot reach Bolt's parser
     once     the same signed bytes again within the window (a replay), or a delivery Slack
              marks as a retry (X-Slack-Retry-Num), is acked (200) and not run again
-    parse    a signed body that is not a Slack payload (an object) is a 400, in one line
+    command  an `/agentstate` command is acked here and its answer queued, on the lean path
+             beside Bolt (bot/slack/slash.py)
+    parse    any other signed body that is not a Slack payload (an object) is a 400, in one
+             line
 
 Then Bolt dispatches it (its own verification and middleware included). Slack's certificate
 probe (`ssl_check=1`) is answered 200 before all this: Slack may send it unsigned.
@@ -29,12 +32,12 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.connections import Limits, Throttled
+from bot.slack.slash import FORM, slash_command
 
 __all__ = ["WINDOW_SECONDS", "Replays", "events_handler"]
 
 log = logging.getLogger(__name__)
 
-FORM = "application/x-www-form-urlencoded"
 WINDOW_SECONDS = 300.0  # Slack's replay window: the verifier refuses timestamps further off
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -142,7 +145,8 @@ def events_handler(
     """The aiohttp handler for POST /slack/events (see the module docstring).
 
     Args:
-        bolt: dispatches what passes.
+        bolt: dispatches what passes (but its command, when it has a lean path attached:
+            `slash.slash_command`).
         signing_secret: SLACK_SIGNING_SECRET.
         limits: the body's time limit (its size is the web app's `client_max_size`).
         replays: what has run (default: a new memory, for this handler alone).
@@ -150,6 +154,7 @@ def events_handler(
             guard's `busy`: only then may its connection hold a place under the cap).
     """
     verifier = SignatureVerifier(signing_secret)
+    slash = slash_command(bolt)
     ran = replays if replays is not None else Replays()
     unsigned = Throttled(log, "refused %d request(s) without a valid Slack signature (401)")
     copies = Throttled(log, "acked %d copy(ies) of a request already run, without running it")
@@ -172,6 +177,9 @@ def events_handler(
             reason = request.headers.get("X-Slack-Retry-Reason", "no reason given")
             log.info("acked Slack's retry %s (%s) without running it again", retry[:8], reason[:40])
             return web.Response()
+        acked = await slash.ack(text, request.content_type) if slash is not None else None
+        if acked is not None:
+            return acked
         bolt_request = _bolt_request(text, request)
         if bolt_request is None:
             log.warning("a signed request was not a Slack payload: 400")

@@ -1,7 +1,8 @@
 """The answers' queue: Bolt's lazy listeners run by a fixed set of workers, in order.
 
-Each acked request's lazy listener (its answer) waits in one bounded queue; `workers` tasks
-take them in turn. So a burst never starts more answers at once than the response_url client
+Each acked request's lazy listener (its answer) waits in one bounded queue, as does each
+`Answer` the slash-command path puts there itself (bot/slack/slash.py); `workers` tasks take
+them in turn. So a burst never starts more answers at once than the response_url client
 has connections for (`answer_client` sizes the two together): no post waits on the pool, and
 none is dropped by the pool's timeout. When the queue is full the request is told, privately,
 to try again in a moment.
@@ -21,23 +22,26 @@ dropped is logged with why.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.lazy_listener.async_internals import to_runnable_function
 from slack_bolt.lazy_listener.async_runner import AsyncLazyListenerRunner
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.settings import Settings
+from bot.slack.poster import answer_session
 
 __all__ = [
     "BUSY",
     "DRAIN_SECONDS",
     "NOTICE_SECONDS",
     "STOPPING",
+    "Answer",
     "AnswerQueue",
     "Expired",
     "Tell",
@@ -65,21 +69,26 @@ def notice_slots(workers: int) -> int:
     return max(workers, 8)
 
 
-def answer_client(settings: Settings) -> httpx.AsyncClient:
-    """The one client for response_url posts, its pool sized to the answer queue: each worker
-    posts one answer at a time, beside at most `notice_slots` notices, so no post ever waits
-    for a connection."""
-    posts = settings.answer_workers + notice_slots(settings.answer_workers)
-    return httpx.AsyncClient(
-        timeout=10.0,
-        limits=httpx.Limits(max_connections=posts, max_keepalive_connections=posts),
-    )
+def answer_client(settings: Settings) -> aiohttp.ClientSession:
+    """The one client for response_url posts (bot/slack/poster.py), its pool sized to the
+    answer queue: each worker posts one answer at a time, beside at most `notice_slots`
+    notices, so no post ever waits for a connection. Call it on the running loop."""
+    return answer_session(settings.answer_workers + notice_slots(settings.answer_workers))
 
 
 @dataclass(frozen=True)
-class _Job:
-    listener: Listener
-    request: AsyncBoltRequest
+class Answer:
+    """One answer waiting its turn.
+
+    Args:
+        run: works the answer out and posts it; logs what goes wrong (never raises).
+        expired: whether the answer could no longer reach its asker (never raises).
+        tell: posts a short text to the asker (best effort, never raises).
+    """
+
+    run: Callable[[], Awaitable[object]]
+    expired: Callable[[], bool]
+    tell: Callable[[str], Awaitable[object]]
 
 
 class AnswerQueue(AsyncLazyListenerRunner):
@@ -106,7 +115,7 @@ class AnswerQueue(AsyncLazyListenerRunner):
         size: int,
         grace: float,
     ) -> None:
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue(size)
+        self._queue: asyncio.Queue[Answer] = asyncio.Queue(size)
         self.logger = logger
         self._tell = tell
         self._expired = expired
@@ -114,20 +123,31 @@ class AnswerQueue(AsyncLazyListenerRunner):
         self._notice_slots = notice_slots(workers)
         self._grace = grace
         self._tasks: list[asyncio.Task[None]] = []
-        self._running: dict[asyncio.Task[None], _Job] = {}
+        self._running: dict[asyncio.Task[None], Answer] = {}
         self._notices: set[asyncio.Task[None]] = set()
         self._stopping = False  # the grace is over: the workers are stopped
         self._drained = False  # the drain has ended: nothing more may be posted
 
     def start(self, function: Listener, request: AsyncBoltRequest) -> None:
-        """Queue the answer `function` gives `request` (during the drain's grace too); or,
-        when the queue is full or the grace is over, tell the asker to try again."""
+        """Queue the answer `function` gives `request` (Bolt's lazy listener; see `put`)."""
+        self.put(
+            Answer(
+                # Bolt's wrapper: injects the listener's arguments, logs what it raises.
+                run=functools.partial(to_runnable_function, function, self.logger, request),
+                expired=functools.partial(self._expired, request),
+                tell=functools.partial(self._tell, request),
+            )
+        )
+
+    def put(self, answer: Answer) -> None:
+        """Queue `answer` (during the drain's grace too); or, when the queue is full or the
+        grace is over, tell the asker to try again."""
         if self._drained:
             log.warning("an answer arrived after the drain ended; dropped without a word")
             return
         if self._stopping:
             log.warning("an answer arrived while stopping; told to try again")
-            self._notify(request, STOPPING)
+            self._notify(answer, STOPPING)
             return
         if not self._tasks:
             self._tasks = [
@@ -135,10 +155,10 @@ class AnswerQueue(AsyncLazyListenerRunner):
                 for n in range(self._workers)
             ]
         try:
-            self._queue.put_nowait(_Job(function, request))
+            self._queue.put_nowait(answer)
         except asyncio.QueueFull:
             log.warning("answer queue full (%d waiting); told to try again", self._queue.qsize())
-            self._notify(request, BUSY)
+            self._notify(answer, BUSY)
 
     async def _work(self) -> None:
         """Answer queued requests, one at a time, until cancelled."""
@@ -148,16 +168,17 @@ class AnswerQueue(AsyncLazyListenerRunner):
             assert me is not None
             self._running[me] = job
             try:
-                if self._expired(job.request):
+                if job.expired():
                     log.warning("an answer waited past the life of its response_url; dropped")
                 else:
-                    # Bolt's wrapper: injects the listener's arguments, logs what it raises.
-                    await to_runnable_function(job.listener, self.logger, job.request)
+                    await job.run()
+            except Exception:  # a worker outlives any one answer
+                log.exception("an answer failed")
             finally:
                 del self._running[me]
                 self._queue.task_done()
 
-    def _notify(self, request: AsyncBoltRequest, text: str) -> None:
+    def _notify(self, answer: Answer, text: str) -> None:
         """Post `text` to the asker in the background; at most `notice_slots` at once, as the
         response_url pool has room for (more are logged and dropped)."""
         if len(self._notices) >= self._notice_slots:
@@ -166,13 +187,14 @@ class AnswerQueue(AsyncLazyListenerRunner):
                 len(self._notices),
             )
             return
-        task = asyncio.create_task(self._say(request, text))
+        task = asyncio.create_task(self._say(answer, text))
         self._notices.add(task)
         task.add_done_callback(self._notices.discard)
 
-    async def _say(self, request: AsyncBoltRequest, text: str) -> None:
+    @staticmethod
+    async def _say(answer: Answer, text: str) -> None:
         try:
-            await self._tell(request, text)
+            await answer.tell(text)
         except Exception:  # a notice is best effort; nothing may escape a background task
             log.exception("could not tell an asker to try again")
 
@@ -209,7 +231,7 @@ class AnswerQueue(AsyncLazyListenerRunner):
             await asyncio.gather(*self._notices, return_exceptions=True)
         self._drained = True
 
-    async def _stop(self) -> list[_Job]:
+    async def _stop(self) -> list[Answer]:
         """Stop taking answers and cancel the workers; the jobs they were running and those
         still queued."""
         self._stopping = True
@@ -223,16 +245,16 @@ class AnswerQueue(AsyncLazyListenerRunner):
         self._tasks = []
         return late
 
-    async def _tell_all(self, late: list[_Job]) -> None:
+    async def _tell_all(self, late: list[Answer]) -> None:
         """Tell each asker of `late` to try again: `notice_slots` posts at once (the workers
         are stopped), NOTICE_SECONDS in all; whoever is left then is logged."""
         gate = asyncio.Semaphore(self._notice_slots)
         told = 0
 
-        async def one(job: _Job) -> None:
+        async def one(job: Answer) -> None:
             nonlocal told
             async with gate:
-                await self._say(job.request, STOPPING)
+                await self._say(job, STOPPING)
                 told += 1
 
         try:

@@ -2,7 +2,9 @@
 
 Every listener acks at once and answers lazily. `process_before_response=True` returns the
 HTTP ack as soon as `ack()` has run instead of polling for it every 10 ms (../shared/SLACK.md).
-The answers wait in one bounded queue, worked by a fixed set of workers (`AnswerQueue`).
+The answers wait in one bounded queue, worked by a fixed set of workers (`AnswerQueue`). Over
+HTTP, `/agentstate` itself takes a lean path beside Bolt (bot/slack/slash.py), attached here
+to the same gate, replier and queue.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
-import httpx
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.format import ACTION_REFRESH, ACTION_RUN_PREFIX, ACTION_SHARE
+from bot.settings import Settings
 from bot.slack.destinations import ResponseUrls, Sleep
 from bot.slack.guard import AdmitWorkspaces, IgnoreEmptyClicks
 from bot.slack.lazy import DRAIN_SECONDS, AnswerQueue
@@ -31,6 +33,8 @@ from bot.slack.listeners import (
     share,
     tell,
 )
+from bot.slack.poster import Client
+from bot.slack.slash import SlashCommand, attach
 from bot.slack.workspaces import Workspaces
 
 __all__ = ["COMMAND", "REFRESH", "RUN", "SHARE", "build_bolt_app"]
@@ -56,9 +60,23 @@ def _static_token(bot_token: str | None) -> Authorize:
     return authorize
 
 
+def _answer_queue(bolt: AsyncApp, settings: Settings, grace: float) -> AnswerQueue:
+    """The answer queue, installed as `bolt`'s lazy listener runner."""
+    queue = AnswerQueue(
+        bolt.logger,
+        tell,
+        expired=expired,
+        workers=settings.answer_workers,
+        size=settings.answer_queue,
+        grace=grace,
+    )
+    bolt.listener_runner.lazy_listener_runner = queue
+    return queue
+
+
 def build_bolt_app(
     app: App,
-    http: httpx.AsyncClient,
+    http: Client,
     *,
     signing_secret: str,
     workspaces: Workspaces,
@@ -98,20 +116,15 @@ def build_bolt_app(
         process_before_response=True,
     )
     settings = app.settings
-    bolt.listener_runner.lazy_listener_runner = AnswerQueue(
-        bolt.logger,
-        tell,
-        expired=expired,
-        workers=settings.answer_workers,
-        size=settings.answer_queue,
-        grace=grace,
-    )
-    urls = ResponseUrls(http, api_url=settings.slack_api_url, sleep=sleep)
-    bolt.use(AdmitWorkspaces(workspaces))
+    queue = _answer_queue(bolt, settings, grace)
+    replier = Replier(app, ResponseUrls(http, api_url=settings.slack_api_url, sleep=sleep))
+    admit = AdmitWorkspaces(workspaces)
+    bolt.use(admit)
     bolt.use(IgnoreEmptyClicks())
-    bolt.use(ProvideReplier(Replier(app, urls)))
+    bolt.use(ProvideReplier(replier))
     bolt.command(COMMAND)(ack=acknowledge, lazy=[answer_command])
     bolt.action(REFRESH)(ack=acknowledge, lazy=[answer_again])
     bolt.action(RUN)(ack=acknowledge, lazy=[answer_again])
     bolt.action(SHARE)(ack=acknowledge, lazy=[share])
+    attach(bolt, SlashCommand(bolt, COMMAND, admit=admit, replier=replier, queue=queue))
     return bolt

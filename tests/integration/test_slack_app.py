@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 import time
@@ -370,6 +371,24 @@ class TestStartup:
                 with contextlib.suppress(asyncio.CancelledError):
                     await serving
         assert health.status_code == 200
+
+    async def test_start_up_is_kept_out_of_the_collectors_sight_while_serving(
+        self, recorder: Recorder
+    ) -> None:
+        """What start-up built is frozen (gc.freeze) while the bot serves, so collections
+        under load do not scan it; once serving ends it is collectable again."""
+        env = _http_env(recorder, _free_port())
+        async with simulated_slack_app(**env) as built:
+            serving = asyncio.create_task(serve(built, sleep=Sleeps()))
+            try:
+                await recorder.wait_for("/api/auth.test")
+                frozen = gc.get_freeze_count()
+            finally:
+                serving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serving
+        assert frozen > 0
+        assert gc.get_freeze_count() == 0
 
     async def test_serving_learns_the_workspace_once_slack_answers(
         self, recorder: Recorder, clients: Clients

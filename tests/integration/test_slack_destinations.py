@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 import pytest
 
@@ -19,6 +21,7 @@ from bot.slack.destinations import (
     ResponseUrl,
     ResponseUrls,
 )
+from bot.slack.poster import answer_session
 from tests.fakes import Sleeps
 from tests.support.slack import Recorder
 from tests.support.slack_app import Clients
@@ -400,3 +403,98 @@ class TestPublicPosts:
             assert await self._to(impatient, url, clock).replace(MESSAGE)
         release.set()
         assert len(recorder.posts(url)) == 2
+
+
+def _nothing_listening() -> int:
+    """A loopback port with nothing listening on it (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@shared_loop
+class TestOverAiohttp:
+    """The answers' own client (`answer_client`: aiohttp's, a tenth of httpx's CPU a post)
+    behaves as httpx's does: the same bytes, the same failures, the same retries."""
+
+    def _to(self, http: aiohttp.ClientSession, url: str, clock: Clock) -> ResponseUrl:
+        return ResponseUrl(http, url, sleep=clock.sleep, now=clock)
+
+    async def test_the_same_bytes_as_httpx(self, clients: Clients, recorder: Recorder) -> None:
+        """A reply posts exactly the body httpx posts (compact UTF-8 JSON), as JSON."""
+        ours, theirs = recorder.response_url(), recorder.response_url()
+        async with answer_session(2) as http:
+            assert await self._to(http, ours, Clock()).reply(MESSAGE)
+        assert await ResponseUrl(clients.app, theirs, sleep=Sleeps()).reply(MESSAGE)
+        expected = {"response_type": "ephemeral", "blocks": BLOCKS, "text": MESSAGE.text}
+        assert recorder.raw_posts(ours) == recorder.raw_posts(theirs) == [_wire(expected)]
+        (sent,) = [r for r in recorder.requests if r.path == urlsplit(ours).path]
+        assert sent.headers["Content-Type"] == "application/json"
+
+    async def test_429_and_5xx_are_retried(self, recorder: Recorder) -> None:
+        """A 500, then a 429 with Retry-After: tried again after a backoff, then as asked."""
+        url, clock = recorder.response_url(), Clock()
+        recorder.fail_next(url, 500)
+        recorder.fail_next(url, 429, retry_after="3")
+        async with answer_session(2) as http:
+            assert await self._to(http, url, clock).reply(MESSAGE)
+        assert len(recorder.posts(url)) == 3
+        backoff, asked = clock.delays
+        assert 0 <= backoff <= 0.5
+        assert asked == 3.0
+
+    async def test_a_refusal_is_logged_with_slacks_words(
+        self, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An expired response_url (404) is not tried again; Slack's words are logged."""
+        url, clock = recorder.response_url(), Clock()
+        recorder.refuse(url, 404, "expired_url")
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            async with answer_session(2) as http:
+                assert not await self._to(http, url, clock).reply(MESSAGE)
+        assert clock.delays == []
+        assert "HTTP 404 expired_url" in caplog.text
+        assert urlsplit(url).path not in caplog.text
+
+    async def test_a_timeout_is_retried_when_private_only(
+        self, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """No answer in time: a private reply is tried again; a public post (Slack may have
+        taken it) is not, and the log says so."""
+        private, public, clock = recorder.response_url(), recorder.response_url(), Clock()
+        releases = [recorder.hold_next(private), recorder.hold_next(public)]
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            async with answer_session(2, timeout=0.2) as http:
+                assert await self._to(http, private, clock).reply(MESSAGE)
+                assert not await self._to(http, public, clock).post(MESSAGE, public=True)
+        for release in releases:
+            release.set()
+        assert (len(recorder.posts(private)), len(recorder.posts(public))) == (2, 1)
+        assert len(clock.delays) == 1
+        assert "SocketTimeoutError; not tried again" in caplog.text
+
+    async def test_no_connection_is_retried_even_when_public(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A refused connection sent nothing: even a public post is tried again, up to the
+        response_url's 5 uses, then dropped with why."""
+        url, clock = f"http://127.0.0.1:{_nothing_listening()}/actions/T1/1/s3cr3t", Clock()
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            async with answer_session(2) as http:
+                assert not await self._to(http, url, clock).post(MESSAGE, public=True)
+        assert len(clock.delays) == USES - 1
+        assert "ClientConnectorError; dropped (all 5 uses spent)" in caplog.text
+        assert "s3cr3t" not in caplog.text
+
+    async def test_a_closed_session_is_a_logged_drop(
+        self, recorder: Recorder, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A post after stopping closed the session is dropped with a line, not raised."""
+        url, clock = recorder.response_url(), Clock()
+        http = answer_session(2)
+        await http.close()
+        with caplog.at_level(logging.WARNING, logger="bot.slack.destinations"):
+            assert not await self._to(http, url, clock).post(MESSAGE)
+        assert "client is closed" in caplog.text
+        assert recorder.posts(url) == []
+        assert clock.delays == []
