@@ -85,7 +85,7 @@ class Poller:
     ) -> None:
         self._client = client
         self.model = model
-        self._clock = clock
+        self.clock = clock
         self._zone = zone
         self._interval = interval
         self._sleep = sleep
@@ -121,7 +121,7 @@ class Poller:
 
     async def cycle(self) -> None:
         """Read the live status, then the rows from the cursor up to now (in slices)."""
-        now = self._clock.now()
+        now = self.clock.now()
         origin = model_origin(now, self._zone)
         self.model.move_origin(origin)
         if self.cursor is None:

@@ -58,6 +58,27 @@ class FloorSource:
         """The VCC client older windows are read through."""
         return self._client
 
+    def readiness(self) -> tuple[bool, dict[str, object]]:
+        """For /readyz: ready once every agent's status is in; the report gives the model's
+        age (now - as_of), whether today's rows are still loading, and failed polls."""
+        poller = self._poller
+        if not poller.status_ready.is_set():
+            return False, {"ready": False, "floor": "starting: reading agent status from VCC"}
+        loading = not poller.loaded.is_set()
+        as_of = self._as_of(loading)
+        report: dict[str, object] = {
+            "ready": True,
+            "floor": {
+                "as_of": as_of.isoformat(),
+                "age_seconds": round((poller.clock.now() - as_of).total_seconds(), 1),
+                "loading": loading,
+                "failed_polls": poller.failures,
+                "last_error": str(poller.last_error) if poller.last_error else None,
+                "rows": self.model.row_count,
+            },
+        }
+        return True, report
+
     async def read(self, scope: ReadScope) -> FloorRead:
         if not await self._model_ready():
             return await self._direct.read(scope)

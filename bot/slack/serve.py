@@ -56,10 +56,16 @@ EVENTS_PATH = "/slack/events"
 GUARD = web.AppKey("connection_guard", ConnectionGuard)
 
 Sleep = Callable[[float], Awaitable[None]]
+# /readyz: whether to take traffic, and a JSON report (the floor model's age and state).
+Readiness = Callable[[], tuple[bool, dict[str, object]]]
 
 
 def build_web_app(
-    bolt: AsyncApp, *, signing_secret: str, limits: Limits | None = None
+    bolt: AsyncApp,
+    *,
+    signing_secret: str,
+    limits: Limits | None = None,
+    readiness: Readiness | None = None,
 ) -> web.Application:
     """One aiohttp application: POST /slack/events (bot/slack/ingress.py, then Bolt), GET
     /healthz and GET /readyz; serve it with `listen`, which applies the connection limits.
@@ -69,6 +75,7 @@ def build_web_app(
     Args:
         signing_secret: SLACK_SIGNING_SECRET, checked before Bolt parses anything.
         limits: body and connection limits (default: `Limits()`).
+        readiness: what /readyz reports (the floor model's age); without it, built is ready.
     """
     limits = limits or Limits()
     guard = ConnectionGuard(limits)
@@ -77,9 +84,13 @@ def build_web_app(
         return web.Response(text="ok")
 
     async def readyz(_: web.Request) -> web.Response:
-        # Built means ready: the app (and the simulator) exist before the Bolt app does, and
-        # VCC being down is an answer ("VCC isn't answering"), not a reason to take no traffic.
-        return web.Response(text="ready")
+        # Ready once the floor model has every agent's status (a new replica takes traffic
+        # warm). A stale model stays ready: VCC being down is an answer ("stale since ..."),
+        # not a reason to take no traffic; the body says how old the floor is.
+        if readiness is None:
+            return web.Response(text="ready")
+        ready, report = readiness()
+        return web.json_response(report, status=200 if ready else 503)
 
     async def finish_answers(_: web.Application) -> None:
         await drain(bolt)
@@ -138,6 +149,7 @@ async def serve_http(
     signing_secret: str,
     limits: Limits | None = None,
     host: str = "0.0.0.0",  # noqa: S104 - in a container Slack reaches the bot on any interface
+    readiness: Readiness | None = None,
 ) -> None:
     """Serve the web app on host:port until cancelled; then stop cleanly (answers already
     acked are finished first).
@@ -145,7 +157,7 @@ async def serve_http(
     Raises:
         ConfigError: PORT is taken.
     """
-    web_app = build_web_app(bolt, signing_secret=signing_secret, limits=limits)
+    web_app = build_web_app(bolt, signing_secret=signing_secret, limits=limits, readiness=readiness)
     runner = await listen(web_app, host, port)
     try:
         log.info("Slack over HTTP: listening on %s:%d%s", host, port, EVENTS_PATH)
@@ -236,7 +248,14 @@ async def serve(app: App, *, sleep: Sleep = asyncio.sleep) -> None:
                 )
             else:
                 limits = http_limits(settings)
-                await serve_http(bolt, settings.port, signing_secret=secret, limits=limits)
+                readiness = app.floor.readiness if app.floor is not None else None
+                await serve_http(
+                    bolt,
+                    settings.port,
+                    signing_secret=secret,
+                    limits=limits,
+                    readiness=readiness,
+                )
     except* ConfigError as group:
         # The check (a task) or the start (PORT) found a bad setting; raised below, alone,
         # as __main__ prints it: one line, exit 2.

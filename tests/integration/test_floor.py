@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
+from slack_bolt.app.async_app import AsyncApp
+
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.floor import read_model
 from bot.handle import handle
 from bot.query.source import ReadScope, VccSource
+from bot.slack.serve import build_web_app, listen
 from bot.vcc.models import AgentState
 from tests.support.app import simulated_app
 
@@ -123,3 +127,34 @@ class TestOutages:
             answer = app.text.render(await handle(agent, app.query))
             assert "still loading" in answer
             assert "Occupancy" not in answer
+
+
+class TestReadiness:
+    async def test_readyz_waits_for_the_floor_then_reports_its_age(self) -> None:
+        """GET /readyz is 503 until the first agent-status read is in, then 200 with the
+        model's age; while polls fail it stays 200 and the age and failures grow."""
+        clock = FrozenClock(AT)
+        async with simulated_app(clock) as app:
+            assert app.floor is not None
+            assert app.sim is not None
+            bolt = AsyncApp(signing_secret="s", token="xoxb-1")
+            web_app = build_web_app(bolt, signing_secret="s", readiness=app.floor.readiness)
+            runner = await listen(web_app, "127.0.0.1", 0)
+            host, port = runner.addresses[0][:2]
+            try:
+                async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as http:
+                    starting = await http.get("/readyz")
+                    await app.floor.poller.tick()
+                    fresh = await http.get("/readyz")
+                    app.sim.fail_next(10_000, status=503)
+                    clock.advance(timedelta(minutes=20))
+                    await app.floor.poller.tick()
+                    stale = await http.get("/readyz")
+            finally:
+                await runner.cleanup()
+        assert starting.status_code == 503
+        assert (fresh.status_code, stale.status_code) == (200, 200)
+        assert fresh.json()["floor"]["age_seconds"] == 0
+        assert fresh.json()["floor"]["loading"] is False
+        assert stale.json()["floor"]["age_seconds"] == 1200
+        assert stale.json()["floor"]["failed_polls"] == 1
