@@ -15,7 +15,6 @@ on that basis.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -41,24 +40,30 @@ def from_ms(ms: int) -> datetime:
 
 
 class AgentRows:
-    """One agent's rows, sorted by start: parallel arrays, one entry per start."""
+    """One agent's rows, sorted by start: parallel arrays, one entry per start.
 
-    __slots__ = ("agent_id", "descriptions", "durations", "memo", "starts", "states")
+    Only arrays of numbers, the texts (state, description) as codes into the model's table
+    `texts`: arrays hold no objects, so the garbage collector never walks a day of rows (a
+    list per row's texts was a million references to walk at 5,000 agents).
+    """
 
-    def __init__(self, agent_id: str) -> None:
+    __slots__ = ("agent_id", "descriptions", "durations", "memo", "starts", "states", "texts")
+
+    def __init__(self, agent_id: str, texts: list[str]) -> None:
         self.agent_id = agent_id
+        self.texts = texts
         # What reads worked out from these rows (open rows built, closed totals); emptied on
         # any change, so it never outlives the rows it was worked out from.
         self.memo: dict[object, object] = {}
         self.starts = array("q")
         self.durations = array("q")
-        self.states: list[str] = []
-        self.descriptions: list[str] = []
+        self.states = array("I")
+        self.descriptions = array("I")
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def upsert(self, start: int, duration: int, state: str, description: str) -> bool:
+    def upsert(self, start: int, duration: int, state: int, description: int) -> bool:
         """Insert the row, or replace the one with the same start. True when anything changed."""
         self.memo.clear()
         i = bisect_left(self.starts, start)
@@ -97,12 +102,16 @@ class AgentRows:
         ]
         if len(keep) == len(self.starts):
             return self
-        twin = AgentRows(self.agent_id)
+        twin = AgentRows(self.agent_id, self.texts)
         twin.starts = array("q", (self.starts[i] for i in keep))
         twin.durations = array("q", (self.durations[i] for i in keep))
-        twin.states = [self.states[i] for i in keep]
-        twin.descriptions = [self.descriptions[i] for i in keep]
+        twin.states = array("I", (self.states[i] for i in keep))
+        twin.descriptions = array("I", (self.descriptions[i] for i in keep))
         return twin
+
+    def state_of(self, i: int) -> str:
+        """Row `i`'s state as VCC wrote it."""
+        return self.texts[self.states[i]]
 
     def select(self, lo: int, hi: int, *, lead_in: bool = False) -> list[int]:
         """Indices of rows that started in [lo, hi) or ended in it (VCC's `StartedOrEnded`);
@@ -120,24 +129,24 @@ class AgentRows:
 
     def materialize(self, indices: Iterable[int]) -> tuple[AgentState, ...]:
         """The rows at `indices` as wire models (built without re-validating stored values)."""
-        make = AgentState.model_construct
+        make, texts = AgentState.model_construct, self.texts
         return tuple(
             make(
                 agent_id=self.agent_id,
                 start=from_ms(self.starts[i]),
                 duration_ms=None if self.durations[i] == _OPEN else self.durations[i],
-                raw_state=self.states[i],
-                description=self.descriptions[i],
+                raw_state=texts[self.states[i]],
+                description=texts[self.descriptions[i]],
             )
             for i in indices
         )
 
     def copy(self) -> AgentRows:
-        twin = AgentRows(self.agent_id)
+        twin = AgentRows(self.agent_id, self.texts)
         twin.starts = array("q", self.starts)
         twin.durations = array("q", self.durations)
-        twin.states = list(self.states)
-        twin.descriptions = list(self.descriptions)
+        twin.states = array("I", self.states)
+        twin.descriptions = array("I", self.descriptions)
         return twin
 
     def open_indices(self) -> list[int]:
@@ -165,7 +174,9 @@ class FloorModel:
         self.status_as_of: datetime | None = None
         self.status: Mapping[str, AgentStatus] = {}
         self._agents: dict[str, AgentRows] = {}
-        self._strings: dict[str, str] = {}
+        # Every state and description text seen, once; rows hold their codes.
+        self._texts: list[str] = []
+        self._codes: dict[str, int] = {}
 
     @property
     def row_count(self) -> int:
@@ -203,7 +214,7 @@ class FloorModel:
         before keeps what it saw (reads share the arrays, never copy them)."""
         agent = self._agents.get(agent_id)
         if agent_id not in changed:
-            agent = agent.copy() if agent is not None else AgentRows(agent_id)
+            agent = agent.copy() if agent is not None else AgentRows(agent_id, self._texts)
             self._agents[agent_id] = agent
             changed.add(agent_id)
         assert agent is not None
@@ -231,5 +242,9 @@ class FloorModel:
         """Every agent's rows as they are now; an `apply` after this never changes them."""
         return dict(self._agents)
 
-    def _intern(self, text: str) -> str:
-        return self._strings.setdefault(text, sys.intern(text))
+    def _intern(self, text: str) -> int:
+        code = self._codes.get(text)
+        if code is None:
+            code = self._codes[text] = len(self._texts)
+            self._texts.append(text)
+        return code

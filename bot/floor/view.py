@@ -144,7 +144,7 @@ def _closed_part(agent: AgentRows, picked: list[int], s_us: int) -> _Closed:
     out = _Closed()
     for i in picked:
         b, d = agent.starts[i] * 1000, agent.durations[i]
-        state = State.from_wire(agent.states[i])
+        state = State.from_wire(agent.state_of(i))
         if d < 0:
             out.open_rows.append((b, state))
             out.open_start = b if out.open_start is None else max(out.open_start, b)
@@ -177,7 +177,7 @@ def _slow(
         if cut is not None:
             hi = min(hi, cut)
         if lo < hi:
-            by[State.from_wire(agent.states[i])] += hi - lo
+            by[State.from_wire(agent.state_of(i))] += hi - lo
     return _with_tail(dict(by), current, tail, s_us, n_us, last_end)
 
 

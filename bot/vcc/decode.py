@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import lru_cache
 from json.scanner import make_scanner
@@ -32,6 +34,7 @@ from bot.errors import (
     VccRequestError,
     VccUnavailable,
 )
+from bot.vcc.models import AgentStatus, Page
 
 __all__ = [
     "LimitRejected",
@@ -125,10 +128,10 @@ def parse_in_pieces(body: bytes, model: type[ModelT], what: str, status: int = 2
             return model.model_validate(data)
         name, key, adapter = found
         envelope = model.model_validate({**data, key: []})
-        validated: list[Any] = []
-        for start in range(0, len(texts), _PIECE):
-            validated.extend(adapter.validate_json(f"[{','.join(texts[start : start + _PIECE])}]"))
-        return envelope.model_copy(update={name: validated})
+        memo = _MEMOS.get(model)
+        if memo is not None:
+            return envelope.model_copy(update={name: memo.items(texts, adapter)})
+        return envelope.model_copy(update={name: _validate(texts, adapter)})
     except ValidationError as exc:
         raise _bad_shape(exc, what, status) from exc
 
@@ -177,6 +180,46 @@ def _bad_shape(exc: ValidationError, what: str, status: int) -> VccBadResponse:
 
 class _Texts(list[str]):
     """An array read as its elements' JSON texts, not yet parsed."""
+
+
+def _validate(texts: list[str], adapter: TypeAdapter[Any]) -> list[Any]:
+    validated: list[Any] = []
+    for start in range(0, len(texts), _PIECE):
+        validated.extend(adapter.validate_json(f"[{','.join(texts[start : start + _PIECE])}]"))
+    return validated
+
+
+class ItemMemo:
+    """List items already validated, by their exact JSON text (at most `size`, the least
+    recently seen dropped first).
+
+    A poll reads every agent's status every cycle, and most are as they were: an item whose
+    text is unchanged is the same frozen model, so only changed ones are validated (at
+    5,000 agents that was ~70% of a poll cycle's CPU).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._seen: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def items(self, texts: list[str], adapter: TypeAdapter[Any]) -> list[Any]:
+        with self._lock:
+            found = [self._seen.get(text) for text in texts]
+        missing = [text for text, item in zip(texts, found, strict=True) if item is None]
+        made = iter(_validate(missing, adapter))
+        out = [item if item is not None else next(made) for item in found]
+        with self._lock:
+            for text, item in zip(texts, out, strict=True):
+                self._seen[text] = item
+                self._seen.move_to_end(text)
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+        return out
+
+
+# Which big lists are worth remembering: agent-status, read whole every poll cycle.
+_MEMOS: dict[type[BaseModel], ItemMemo] = {Page[AgentStatus]: ItemMemo(50_000)}
 
 
 def _list_field(model: type[BaseModel], data: Any) -> tuple[str, str, TypeAdapter[Any]] | None:

@@ -52,3 +52,28 @@ class TestPieces:
         body = json.dumps(page([{"agentId": 1}], 1, 1, T0)).encode()
         with pytest.raises(VccBadResponse, match="unexpected shape"):
             parse_in_pieces(body, Page[AgentState], "test")
+
+
+class TestItemMemo:
+    def test_unchanged_items_are_the_same_objects_changed_ones_validated_again(self) -> None:
+        """The second read of a big agent-status page reuses each unchanged item and
+        validates only the changed one; the memo keeps at most its size."""
+        from pydantic import TypeAdapter
+
+        from bot.vcc.decode import ItemMemo
+        from bot.vcc.models import AgentStatus
+
+        def item(agent: str, name: str) -> str:
+            presence = {"since": "2026-03-11T09:00:00.000Z", "name": name}
+            return json.dumps({"agentId": agent, "presence": presence})
+
+        adapter = TypeAdapter(list[AgentStatus])
+        memo = ItemMemo(size=3)
+        first = memo.items([item("1", "Ready"), item("2", "Away")], adapter)
+        second = memo.items([item("1", "Ready"), item("2", "Ready")], adapter)
+        assert second[0] is first[0]
+        assert second[1] is not first[1]
+        assert second[1].presence.name == "Ready"
+        assert second == adapter.validate_json(f"[{item('1', 'Ready')},{item('2', 'Ready')}]")
+        memo.items([item("3", "Ready"), item("4", "Ready")], adapter)
+        assert memo.items([item("1", "Ready")], adapter)[0] is not first[0]  # dropped: oldest
