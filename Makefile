@@ -30,9 +30,10 @@ types: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -n auto
 
+# Every benchmark figure in one run and one table (bench/__main__.py runs bench.slack too);
+# about 10 minutes on 2 cores. Kept out of `make test`.
 bench: $(STAMP)
 	$(BIN)/python -m bench
-	$(BIN)/python -m bench.slack
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: $(STAMP)
