@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -102,7 +103,11 @@ class Poller:
         self.running = True
         try:
             while True:
-                await self._sleep(await self.tick())
+                # A steady cadence: the wait counts from the cycle's start, so data is never
+                # older than one interval plus a cycle's reads.
+                began = time.monotonic()
+                delay = await self.tick()
+                await self._sleep(max(0.0, delay - (time.monotonic() - began)))
         finally:
             self.running = False
 
