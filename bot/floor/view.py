@@ -99,13 +99,18 @@ class _Index:
     def day_totals(self, agent_id: str, current: Current, start: datetime, now: datetime) -> Totals:
         """As `totals(periods(rows, current, start, now, now))`, step for step, in µs."""
         agent = self._agents.get(agent_id)
-        if agent is None:
-            return _tail_only(current, _us(start), _us(now), None, None)
         s_us, n_us = _us(start), _us(now)
+        if agent is None or not len(agent):
+            tail = current.state is not State.UNKNOWN
+            return _with_tail({}, current, tail, s_us, n_us, None)
         key = ("closed", s_us, self._lo, self._lead_in)
         closed = agent.memo.get(key)
-        if closed is None:
-            closed = agent.memo[key] = _closed_part(agent, self._selected(agent), s_us)
+        if closed is None or agent.starts[-1] >= self._hi:
+            # Kept only while every row starts before the read's end (the selection then
+            # does not depend on it): reads end at or after the model's as_of.
+            closed = _closed_part(agent, self._selected(agent), s_us)
+            if agent.starts[-1] < self._hi:
+                agent.memo[key] = closed
         assert isinstance(closed, _Closed)
         since = _us(current.since)
         tail = current.state is not State.UNKNOWN and (
@@ -179,10 +184,6 @@ def _slow(
         if lo < hi:
             by[State.from_wire(agent.state_of(i))] += hi - lo
     return _with_tail(dict(by), current, tail, s_us, n_us, last_end)
-
-
-def _tail_only(current: Current, s_us: int, n_us: int, last_end: int | None, _: None) -> Totals:
-    return _with_tail({}, current, current.state is not State.UNKNOWN, s_us, n_us, last_end)
 
 
 def _with_tail(
