@@ -187,7 +187,8 @@ class FloorModel:
         return iter(self._agents)
 
     def apply(self, rows: Iterable[AgentState], start: datetime, end: datetime) -> set[str]:
-        """Bring in one poll window's rows ([start, end), any `include`); the agents changed.
+        """Bring in one poll window's rows ([start, end), any `include`); the agents whose
+        rows were re-read (each got a fresh copy of its rows, changed or not).
 
         Rows that ended before the origin are not kept: the model never held them.
         """
