@@ -63,34 +63,26 @@ class AgentRows:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def upsert(self, start: int, duration: int, state: int, description: int) -> bool:
-        """Insert the row, or replace the one with the same start. True when anything changed."""
+    def upsert(self, start: int, duration: int, state: int, description: int) -> None:
+        """Insert the row, or replace the one with the same start."""
         self.memo.clear()
         i = bisect_left(self.starts, start)
         if i < len(self.starts) and self.starts[i] == start:
-            if (self.durations[i], self.states[i], self.descriptions[i]) == (
-                duration,
-                state,
-                description,
-            ):
-                return False
             self.durations[i] = duration
             self.states[i] = state
             self.descriptions[i] = description
-            return True
+            return
         self.starts.insert(i, start)
         self.durations.insert(i, duration)
         self.states.insert(i, state)
         self.descriptions.insert(i, description)
-        return True
 
-    def drop_unreturned(self, lo: int, hi: int, returned: set[int]) -> bool:
+    def drop_unreturned(self, lo: int, hi: int, returned: set[int]) -> None:
         """Drop rows starting in [lo, hi) whose start is not in `returned`."""
         first, last = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
         gone = [i for i in range(first, last) if self.starts[i] not in returned]
         for i in reversed(gone):
             self._delete(i)
-        return bool(gone)
 
     def pruned(self, origin: int) -> AgentRows:
         """These rows without the closed ones that ended before `origin` (a new object when

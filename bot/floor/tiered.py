@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.floor.model import FloorModel
 from bot.floor.poller import Poller
-from bot.floor.view import read_model
+from bot.floor.view import read_model, statuses
 from bot.query.source import FloorRead, ReadScope, VccSource
 from bot.vcc.client import VccClient
 
@@ -90,9 +90,7 @@ class FloorSource:
             return _loading(read_model(model, scope, as_of), loading)
         older = await self._read_older(scope, min(scope.end, origin))
         if scope.end <= origin:
-            status = model.status if scope.live else {}
-            mine = {a: s for a, s in status.items() if scope.agent_id in (None, a)}
-            return FloorRead(older.rows, mine, older.as_of)
+            return FloorRead(older.rows, statuses(model, scope), older.as_of)
         newer = read_model(model, ReadScope(origin, scope.end, scope.agent_id, scope.live), as_of)
         rows = [r for rs in older.rows.values() for r in rs]
         rows.extend(r for rs in newer.rows.values() for r in rs)  # later copies win

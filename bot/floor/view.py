@@ -18,7 +18,7 @@ from bot.query.source import FloorRead, ReadScope
 from bot.query.timeline import Current, current_state
 from bot.vcc.models import AgentState, AgentStatus, State
 
-__all__ = ["read_model"]
+__all__ = ["read_model", "statuses"]
 
 _US = timedelta(microseconds=1)
 
@@ -70,16 +70,20 @@ class _Index:
         lo, hi, starts = self._lo, self._hi, agent.starts
         key = ("open", lo, self._lead_in)
         made = agent.memo.get(key)
-        # Kept while no open row starts at or after hi (reads end at or after the model's
-        # as_of, so they never do).
-        if isinstance(made, tuple) and all(to_ms(r.start) < hi for r in made):
+        if isinstance(made, tuple) and self._keepable(agent):
             return made
         in_force = bisect_left(starts, lo) - 1 if self._lead_in else -1
         picked = [i for i in agent.open_indices() if lo <= starts[i] < hi or i == in_force]
         rows = agent.materialize(picked)
-        if len(picked) == len(agent.open_indices()):
+        if self._keepable(agent):
             agent.memo[key] = rows
         return rows
+
+    def _keepable(self, agent: AgentRows) -> bool:
+        """Whether what this read works out for `agent` may be kept for later reads with the
+        same start: every row starts before the read's end, so the selection does not depend
+        on it (reads end at or after the model's as_of, so they always do)."""
+        return not len(agent) or agent.starts[-1] < self._hi
 
     def current(self, agent_id: str, status: AgentStatus | None, as_of: datetime) -> Current:
         """`current_state` of the agent's open rows and status, kept for the rows' life
@@ -105,11 +109,9 @@ class _Index:
             return _with_tail({}, current, tail, s_us, n_us, None)
         key = ("closed", s_us, self._lo, self._lead_in)
         closed = agent.memo.get(key)
-        if closed is None or agent.starts[-1] >= self._hi:
-            # Kept only while every row starts before the read's end (the selection then
-            # does not depend on it): reads end at or after the model's as_of.
+        if closed is None or not self._keepable(agent):
             closed = _closed_part(agent, self._selected(agent), s_us)
-            if agent.starts[-1] < self._hi:
+            if self._keepable(agent):
                 agent.memo[key] = closed
         assert isinstance(closed, _Closed)
         since = _us(current.since)
@@ -205,6 +207,17 @@ def _us(at: datetime) -> int:
     return (at - EPOCH) // _US
 
 
+def statuses(model: FloorModel, scope: ReadScope) -> Mapping[str, AgentStatus]:
+    """The statuses a read of `scope` holds: none unless live, else every agent's or the
+    one agent's."""
+    if not scope.live:
+        return {}
+    if scope.agent_id is None:
+        return model.status
+    one = model.status.get(scope.agent_id)
+    return {scope.agent_id: one} if one is not None else {}
+
+
 def read_model(model: FloorModel, scope: ReadScope, as_of: datetime) -> FloorRead:
     """The model's answer to `scope` (its start at or after the model's origin)."""
     agents = model.rows_now()
@@ -212,10 +225,7 @@ def read_model(model: FloorModel, scope: ReadScope, as_of: datetime) -> FloorRea
         mine = agents.get(scope.agent_id)
         agents = {scope.agent_id: mine} if mine is not None else {}
     lo, hi = to_ms(scope.start), to_ms(scope.end)
-    status = model.status if scope.live else {}
-    if scope.agent_id is not None and scope.live:
-        one = status.get(scope.agent_id)
-        status = {scope.agent_id: one} if one is not None else {}
+    status = statuses(model, scope)
     lead_in = scope.lookback.total_seconds() > 0
     rows = _Rows(agents, lo, hi, lead_in)
     return FloorRead(rows, status, as_of, index=_Index(agents, lo, hi, lead_in))
