@@ -45,13 +45,13 @@ from typing import Any
 import httpx
 
 from bench import vcc_sim
+from bench.figures import write_sections
 from bench.load import response_path
 from bot.slack.lazy import BUSY, STOPPING
 from tests.support.slack import Recorder
 
 SECRET = "bench-signing-secret"  # noqa: S105  (the bench signs its own requests)
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 QUIET_SECONDS = 20.0  # answers still missing after this long without one arriving are lost
 BOT, BARE = "agentstate", "bare Bolt"
 TARGET_RATIO = 1.5  # our burst throughput over the bare app's
@@ -339,20 +339,6 @@ def figures(rounds: dict[str, dict[str, list[Round]]], args: argparse.Namespace)
     }
 
 
-def write_results(section: dict[str, Any], path: Path = RESULTS) -> None:
-    """Replace the "acks" key of `path` (other keys kept), atomically."""
-    try:
-        existing = json.loads(path.read_text("utf-8"))
-    except (FileNotFoundError, ValueError):
-        existing = {}
-    if not isinstance(existing, dict):
-        existing = {}
-    existing["acks"] = section
-    partial = path.with_suffix(".json.part")
-    partial.write_text(json.dumps(existing, indent=2) + "\n", "utf-8")
-    partial.replace(path)
-
-
 def report(section: dict[str, Any]) -> None:
     print("\nmedians over the rounds: ours (peer)")
     for name, figure in section["figures"].items():
@@ -373,7 +359,7 @@ def main() -> None:
     section = figures(asyncio.run(measure(args)), args)
     report(section)
     if args.mix == "full":
-        write_results(section)
+        write_sections({"acks": section})
 
 
 if __name__ == "__main__":
